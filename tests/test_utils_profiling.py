@@ -1,0 +1,101 @@
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from utils.profiling import Measurement, format_bytes, measure, model_size_bytes
+
+MiB = 2**20
+
+
+def test_measure_time():
+    with measure("cpu") as m:
+        time.sleep(0.05)
+    assert m.seconds >= 0.05
+    assert m.device == "cpu" and "RSS" in m.method
+
+
+def test_measure_cpu_peak_memory():
+    with measure("cpu") as m:
+        block = np.ones(100 * MiB // 8)  # 100 MiB, written so the pages are resident
+        assert block[-1] == 1.0
+    del block
+    assert m.peak_bytes >= 50 * MiB
+    assert m.peak_mb >= 50
+
+
+def test_measure_fills_in_on_exception():
+    with pytest.raises(KeyError):
+        with measure("cpu") as m:
+            time.sleep(0.01)
+            raise KeyError
+    assert m.seconds >= 0.01
+
+
+def test_measure_validates_device(monkeypatch):
+    with pytest.raises(ValueError, match="unknown device"):
+        with measure("tpu"):
+            pass
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA"):
+        with measure("cuda"):
+            pass
+
+
+def test_measure_cuda_path(monkeypatch):
+    allocated = {"now": 1000, "max": 1000}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: None)
+    reset = lambda *a: allocated.update(max=allocated["now"])  # noqa: E731
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", reset)
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda *a: allocated["now"])
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda *a: allocated["max"])
+    with measure("cuda") as m:
+        allocated["max"] = 5000
+    assert m.peak_bytes == 4000 and m.method == "torch.cuda.max_memory_allocated"
+
+
+def test_measure_mps_path(monkeypatch):
+    readings = iter([2000, 1000])  # memory went down: never negative
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: None)
+    monkeypatch.setattr(torch.mps, "driver_allocated_memory", lambda: next(readings))
+    with measure("mps") as m:
+        pass
+    assert m.peak_bytes == 0 and "end minus start" in m.method
+
+
+def test_measurement_str():
+    m = Measurement(device="cpu", seconds=0.5234, peak_bytes=int(123.4 * MiB), method="process RSS")
+    assert str(m) == "0.52 s, peak +123.4 MiB (cpu, process RSS)"
+
+
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (0, "0 B"),
+        (512, "512 B"),
+        (1536, "1.5 KiB"),
+        (int(12.3 * MiB), "12.3 MiB"),
+        (int(1.2 * 2**30), "1.20 GiB"),
+    ],
+)
+def test_format_bytes(n, text):
+    assert format_bytes(n) == text
+
+
+def test_format_bytes_bad_type():
+    with pytest.raises(TypeError):
+        format_bytes("12")
+
+
+def test_model_size_bytes():
+    layer = torch.nn.Linear(10, 10)
+    assert model_size_bytes(layer) == 110 * 4
+    assert model_size_bytes(layer.half()) == 110 * 2
+    # BatchNorm: 8 float params + 8 float buffers + one int64 counter
+    assert model_size_bytes(torch.nn.BatchNorm1d(4)) == 16 * 4 + 8
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        model_size_bytes({"weight": torch.zeros(3)})

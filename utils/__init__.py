@@ -1,0 +1,45 @@
+"""Shared helpers for the course notebooks (CPU, CUDA or Apple MPS).
+
+- ``utils.config``: ``QUICK_ENV_VAR``, ``is_quick_mode``, ``pick`` (quick vs full workloads).
+- ``utils.device``: ``DEVICE_ENV_VAR``, ``get_device``, ``get_dtype``, ``describe_device``.
+- ``utils.seed``: ``set_seed``, ``make_generator``.
+- ``utils.display``: ``to_numpy_image``, ``to_pil``, ``show_images``, ``plot_curves``,
+  ``plot_bars``.
+- ``utils.audio``: ``check_sample_rate``, ``to_mono_numpy``, ``resample``, ``play_audio``,
+  ``save_wav``, ``plot_waveform``.
+- ``utils.profiling``: ``Measurement``, ``measure``, ``format_bytes``, ``model_size_bytes``.
+"""
+
+from .audio import check_sample_rate, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
+from .config import QUICK_ENV_VAR, is_quick_mode, pick
+from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
+from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
+from .profiling import Measurement, format_bytes, measure, model_size_bytes
+from .seed import make_generator, set_seed
+
+__all__ = [
+    "QUICK_ENV_VAR",
+    "is_quick_mode",
+    "pick",
+    "DEVICE_ENV_VAR",
+    "get_device",
+    "get_dtype",
+    "describe_device",
+    "set_seed",
+    "make_generator",
+    "to_numpy_image",
+    "to_pil",
+    "show_images",
+    "plot_curves",
+    "plot_bars",
+    "check_sample_rate",
+    "to_mono_numpy",
+    "resample",
+    "play_audio",
+    "save_wav",
+    "plot_waveform",
+    "Measurement",
+    "measure",
+    "format_bytes",
+    "model_size_bytes",
+]

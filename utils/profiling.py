@@ -1,0 +1,119 @@
+"""Measure wall time and peak memory of a code block; report model and byte sizes."""
+
+from __future__ import annotations
+
+import numbers
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psutil
+import torch
+
+from .device import DeviceLike, get_device
+
+_CPU_INTERVAL_S = 0.001
+
+
+@dataclass
+class Measurement:
+    """Result of :func:`measure`: wall time and peak memory increase on ``device``."""
+
+    device: str
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    method: str = ""
+
+    @property
+    def peak_mb(self) -> float:
+        """Peak memory increase in MiB (2**20 bytes)."""
+        return self.peak_bytes / 2**20
+
+    def __str__(self) -> str:
+        peak = format_bytes(self.peak_bytes)
+        return f"{self.seconds:.2f} s, peak +{peak} ({self.device}, {self.method})"
+
+
+@contextmanager
+def measure(device: DeviceLike = None) -> Iterator[Measurement]:
+    """Time a block and record its peak memory increase on ``device``.
+
+    Usage: ``with measure("cpu") as m: ...`` then read ``m.seconds``, ``m.peak_bytes``
+    (filled in on exit). CPU samples process RSS every ~1 ms, CUDA uses
+    ``torch.cuda.max_memory_allocated``, MPS estimates end-minus-start driver memory.
+    """
+    dev = get_device(device)
+    m = Measurement(device=str(dev))
+    if dev.type == "cuda":
+        m.method = "torch.cuda.max_memory_allocated"
+        torch.cuda.synchronize(dev)
+        torch.cuda.reset_peak_memory_stats(dev)
+        start_bytes = torch.cuda.memory_allocated(dev)
+        t0 = time.perf_counter()
+        try:
+            yield m
+        finally:
+            torch.cuda.synchronize(dev)
+            m.seconds = time.perf_counter() - t0
+            m.peak_bytes = max(torch.cuda.max_memory_allocated(dev) - start_bytes, 0)
+    elif dev.type == "mps":
+        m.method = "torch.mps.driver_allocated_memory, end minus start (estimate)"
+        torch.mps.synchronize()
+        start_bytes = torch.mps.driver_allocated_memory()
+        t0 = time.perf_counter()
+        try:
+            yield m
+        finally:
+            torch.mps.synchronize()
+            m.seconds = time.perf_counter() - t0
+            m.peak_bytes = max(torch.mps.driver_allocated_memory() - start_bytes, 0)
+    else:
+        m.method = f"process RSS sampled every {_CPU_INTERVAL_S * 1000:g} ms"
+        proc = psutil.Process()
+        start_bytes = proc.memory_info().rss
+        peak = [start_bytes]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], proc.memory_info().rss)
+                stop.wait(_CPU_INTERVAL_S)
+
+        sampler = threading.Thread(target=sample, name="utils.measure", daemon=True)
+        t0 = time.perf_counter()
+        sampler.start()
+        try:
+            yield m
+        finally:
+            m.seconds = time.perf_counter() - t0
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            stop.set()
+            sampler.join()
+            m.peak_bytes = max(peak[0] - start_bytes, 0)
+
+
+def format_bytes(n: int) -> str:
+    """Format a byte count using powers of 1024.
+
+    Examples: ``"512 B"``, ``"1.5 KiB"``, ``"12.3 MiB"``, ``"1.20 GiB"``.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Real):
+        raise TypeError(f"n must be a number of bytes, got {type(n).__name__}.")
+    sign, size = ("-" if n < 0 else ""), abs(float(n))
+    if size < 1024:
+        return f"{sign}{int(size)} B"
+    units = ("KiB", "MiB", "GiB", "TiB")
+    i, size = 0, size / 1024
+    while size >= 1024 and i < len(units) - 1:
+        i, size = i + 1, size / 1024
+    return f"{sign}{size:.{1 if i < 2 else 2}f} {units[i]}"
+
+
+def model_size_bytes(model: torch.nn.Module) -> int:
+    """Return the bytes taken by a model's parameters and buffers (numel * element_size)."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
