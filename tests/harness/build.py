@@ -1,0 +1,69 @@
+"""Build (or reuse) the local Hugging Face cache of stand-ins.
+
+    python -m tests.harness.build [HF_HOME]      # default: .cache/hf-standins in the repo
+
+Each stand-in is rebuilt only when its stamp changes: a hash of the builder module's source, the
+shared harness code and the versions of the libraries that write the files.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import inspect
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_HF_HOME = REPO / ".cache" / "hf-standins"
+LIBRARIES = ("torch", "transformers", "diffusers", "tokenizers", "datasets", "huggingface_hub", "safetensors")
+
+
+def _stamp(standin) -> str:
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    module = sys.modules[standin.build.__module__]
+    for src in [Path(inspect.getfile(module)), *sorted(here.glob("*.py")), *sorted((here / "standins").glob("_*.py")),
+                here / "standins" / "vocab.py"]:
+        h.update(src.read_bytes())
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={md.version(lib)}".encode())
+        except md.PackageNotFoundError:
+            pass
+    h.update(standin.repo_id.encode())
+    return h.hexdigest()[:16]
+
+
+def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
+    """Make sure every registered stand-in is in the cache at `hf_home`; return `hf_home`."""
+    from .hubcache import install_snapshot, repo_folder
+    from .standins import REGISTRY
+
+    hf_home = Path(hf_home)
+    stamps = hf_home / "standin-stamps"
+    stamps.mkdir(parents=True, exist_ok=True)
+    for repo_id, standin in REGISTRY.items():
+        stamp_file = stamps / (repo_id.replace("/", "--") + f".{standin.repo_type}")
+        stamp = _stamp(standin)
+        if stamp_file.exists() and stamp_file.read_text() == stamp and repo_folder(hf_home, repo_id, standin.repo_type).exists():
+            continue
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="standin-") as tmp:
+            standin.build(Path(tmp))
+            if standin.repo_type == "model":
+                install_snapshot(hf_home, repo_id, Path(tmp))
+        stamp_file.write_text(stamp)
+        if verbose:
+            print(f"[stand-ins] built {repo_id} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return hf_home
+
+
+if __name__ == "__main__":
+    home = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_HF_HOME
+    if "--clean" in sys.argv:
+        shutil.rmtree(home, ignore_errors=True)
+    build_all(home)
+    print(f"stand-in cache ready at {home}")

@@ -1,0 +1,57 @@
+"""Write files into the Hugging Face hub cache layout, so `from_pretrained(repo_id)` finds them offline.
+
+Layout (what huggingface_hub itself writes):
+    $HF_HOME/hub/models--org--name/
+        blobs/<sha256 of the file>            the content
+        snapshots/<commit>/<path> -> ../../blobs/<sha256>   relative symlinks
+        refs/main                              the commit hash, no newline
+The commit hash is derived from the files' hashes, so an unchanged stand-in gets the same commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def repo_folder(hf_home: Path, repo_id: str, repo_type: str = "model") -> Path:
+    """The cache folder of `repo_id`, e.g. hub/models--openai-community--gpt2."""
+    return Path(hf_home) / "hub" / f"{repo_type}s--{repo_id.replace('/', '--')}"
+
+
+def install_snapshot(hf_home: Path, repo_id: str, src: Path, repo_type: str = "model") -> Path:
+    """Move the files under `src` into the cache as the `main` revision of `repo_id`.
+
+    Returns the snapshot folder. Any earlier snapshot of the repo is replaced.
+    """
+    src = Path(src)
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    if not files:
+        raise ValueError(f"stand-in for {repo_id} produced no files in {src}")
+    folder = repo_folder(hf_home, repo_id, repo_type)
+    if folder.exists():
+        shutil.rmtree(folder)
+    hashes = {p.relative_to(src).as_posix(): _sha256(p) for p in files}
+    commit = hashlib.sha1("\n".join(f"{k} {v}" for k, v in sorted(hashes.items())).encode()).hexdigest()
+    snapshot = folder / "snapshots" / commit
+    (folder / "blobs").mkdir(parents=True)
+    for p in files:
+        rel = p.relative_to(src).as_posix()
+        blob = folder / "blobs" / hashes[rel]
+        if not blob.exists():
+            shutil.move(str(p), blob)
+        link = snapshot / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(blob, link.parent), link)
+    (folder / "refs").mkdir()
+    (folder / "refs" / "main").write_text(commit)
+    return snapshot

@@ -1,0 +1,42 @@
+"""The registry of stand-ins: one entry per real Hub repo id that a notebook loads.
+
+Each stand-in is a function that writes the repo's files into an empty folder, with the real repo's
+layout (config, weights as safetensors, tokenizer, subfolders, variants). Register one with
+
+    @standin("org/name", "what it is: real vocabulary, tiny random weights, ...")
+    def _(out: Path) -> None: ...
+
+`tests/test_hub_ids.py` fails when a notebook names a repo id that has no entry here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Standin:
+    repo_id: str
+    description: str
+    build: Callable[[Path], None]
+    repo_type: str = "model"  # or "dataset"
+
+
+REGISTRY: dict[str, Standin] = {}
+
+
+def standin(repo_id: str, description: str, repo_type: str = "model"):
+    """Decorator that registers a builder for `repo_id`."""
+
+    def register(build: Callable[[Path], None]) -> Callable[[Path], None]:
+        if repo_id in REGISTRY:
+            raise ValueError(f"two stand-ins for {repo_id}")
+        REGISTRY[repo_id] = Standin(repo_id, description, build, repo_type)
+        return build
+
+    return register
+
+
+# Importing the modules fills REGISTRY.
+from . import audio, diffusion, text  # noqa: E402,F401
