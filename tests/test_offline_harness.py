@@ -1,0 +1,93 @@
+"""The offline harness: the network is blocked fast and clearly; the stand-ins are real where promised."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.harness.build import DEFAULT_HF_HOME
+from tests.harness.env import harness_env
+
+
+def run_python(code: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+    env = {**os.environ, **harness_env(os.environ.get("HF_HOME", str(DEFAULT_HF_HOME)))}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    return proc, time.perf_counter() - t0
+
+
+def test_network_access_fails_fast_with_a_clear_error():
+    proc, seconds = run_python("import urllib.request; urllib.request.urlopen('https://huggingface.co', timeout=60)")
+    assert proc.returncode != 0
+    assert "network access to huggingface.co" in proc.stderr and "stand-in" in proc.stderr
+    assert seconds < 15, f"took {seconds:.1f} s to fail"
+
+
+def test_raw_socket_to_a_public_address_is_blocked():
+    proc, _ = run_python("import socket; socket.create_connection(('8.8.8.8', 53), timeout=60)")
+    assert proc.returncode != 0 and "blocked" in proc.stderr
+
+
+def test_unknown_repo_fails_fast_offline():
+    proc, seconds = run_python("from transformers import AutoConfig; AutoConfig.from_pretrained('no-such-org/no-such-model')")
+    assert proc.returncode != 0
+    assert "no-such-org/no-such-model" in proc.stderr or "offline" in proc.stderr.lower()
+    assert seconds < 30
+
+
+def test_loopback_stays_open():
+    """Jupyter kernels talk to the test runner over 127.0.0.1."""
+    code = (
+        "import socket, threading\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+        "c = socket.create_connection(s.getsockname(), timeout=5); print('ok')"
+    )
+    proc, _ = run_python(code)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
+
+
+def test_cache_passes_huggingface_hub_scan():
+    from huggingface_hub import scan_cache_dir
+
+    from tests.harness.standins import REGISTRY
+
+    info = scan_cache_dir(os.path.join(os.environ["HF_HOME"], "hub"))
+    assert not info.warnings, info.warnings
+    cached = {r.repo_id for r in info.repos}
+    assert {s.repo_id for s in REGISTRY.values() if s.repo_type == "model"} <= cached
+
+
+def test_gpt2_standin_has_the_real_vocabulary():
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained("openai-community/gpt2")
+    assert len(tok) == 50257 and tok("Hello world").input_ids == [15496, 995]
+    assert tok.model_max_length == 1024
+
+
+def test_sd_tokenizer_is_the_real_clip_vocabulary():
+    from transformers import CLIPTokenizer
+
+    tok = CLIPTokenizer.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", subfolder="tokenizer")
+    ids = tok("a photo of an astronaut riding a horse").input_ids
+    assert ids == [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 49407] and tok.model_max_length == 77
+
+
+def test_bert_vocabulary_is_real():
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained("distilbert/distilbert-base-uncased-finetuned-sst-2-english")
+    assert len(tok) == 30522 and tok("hello world").input_ids == [101, 7592, 2088, 102]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"variant": "fp16"}])
+def test_sd_standin_loads_like_the_real_repo(kwargs):
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    dtype = torch.float16 if kwargs else torch.float32
+    pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", dtype=dtype, **kwargs)
+    assert pipe.unet.dtype == dtype and pipe.text_encoder.dtype == dtype
+    assert pipe.safety_checker is not None and pipe.vae_scale_factor == 8
+    assert type(pipe.scheduler).__name__ == "PNDMScheduler"
