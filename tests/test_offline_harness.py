@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,11 @@ def test_loopback_stays_open():
     )
     proc, _ = run_python(code)
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
+
+
+def test_every_standin_was_built():
+    failures = (Path(os.environ["HF_HOME"]) / "standin-failures.txt").read_text()
+    assert failures == "", f"stand-in builders failed:\n{failures}"
 
 
 def test_cache_passes_huggingface_hub_scan():

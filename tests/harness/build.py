@@ -38,26 +38,40 @@ def _stamp(standin) -> str:
 
 
 def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
-    """Make sure every registered stand-in is in the cache at `hf_home`; return `hf_home`."""
-    from .hubcache import install_snapshot, repo_folder
+    """Make sure every registered stand-in is in the cache at `hf_home`; return `hf_home`.
+
+    A builder that fails is reported (and listed in standin-failures.txt, which a test reads) but does
+    not stop the others, so the notebooks that do not need it still run."""
+    from .hubcache import dataset_folder, install_dataset, install_snapshot, repo_folder
     from .standins import REGISTRY
 
     hf_home = Path(hf_home)
     stamps = hf_home / "standin-stamps"
     stamps.mkdir(parents=True, exist_ok=True)
+    failed: dict[str, str] = {}
     for repo_id, standin in REGISTRY.items():
         stamp_file = stamps / (repo_id.replace("/", "--") + f".{standin.repo_type}")
         stamp = _stamp(standin)
-        if stamp_file.exists() and stamp_file.read_text() == stamp and repo_folder(hf_home, repo_id, standin.repo_type).exists():
+        done = repo_folder(hf_home, repo_id) if standin.repo_type == "model" else dataset_folder(hf_home, repo_id)
+        if stamp_file.exists() and stamp_file.read_text() == stamp and done.exists():
             continue
         t0 = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="standin-") as tmp:
-            standin.build(Path(tmp))
-            if standin.repo_type == "model":
-                install_snapshot(hf_home, repo_id, Path(tmp))
+        try:
+            with tempfile.TemporaryDirectory(prefix="standin-") as tmp:
+                standin.build(Path(tmp))
+                if standin.repo_type == "model":
+                    install_snapshot(hf_home, repo_id, Path(tmp))
+                else:
+                    install_dataset(hf_home, repo_id, Path(tmp))
+        except Exception as err:  # keep going: the other stand-ins still serve their notebooks
+            failed[repo_id] = f"{type(err).__name__}: {err}"
+            print(f"[stand-ins] FAILED to build {repo_id}: {failed[repo_id]}", file=sys.stderr, flush=True)
+            stamp_file.unlink(missing_ok=True)
+            continue
         stamp_file.write_text(stamp)
         if verbose:
             print(f"[stand-ins] built {repo_id} in {time.perf_counter() - t0:.1f} s", flush=True)
+    (hf_home / "standin-failures.txt").write_text("".join(f"{k}: {v}\n" for k, v in failed.items()))
     return hf_home
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 
@@ -55,3 +56,38 @@ def install_snapshot(hf_home: Path, repo_id: str, src: Path, repo_type: str = "m
     (folder / "refs").mkdir()
     (folder / "refs" / "main").write_text(commit)
     return snapshot
+
+
+def dataset_folder(hf_home: Path, repo_id: str) -> Path:
+    """The prepared-dataset cache folder of `repo_id`, e.g. datasets/ylecun___mnist."""
+    org, name = repo_id.split("/")
+    return Path(hf_home) / "datasets" / f"{org}___{name.lower()}"
+
+
+def install_dataset(hf_home: Path, repo_id: str, src: Path) -> Path:
+    """Prepare the `<split>.parquet` files under `src` as the cached Arrow copy of dataset `repo_id`.
+
+    With HF_DATASETS_OFFLINE=1, `load_dataset("org/name")` does not read a hub snapshot: it falls back
+    to the prepared cache `$HF_HOME/datasets/org___name/default/0.0.0/<hash>/`, which this writes
+    (dataset_info.json + `<name>-<split>.arrow`, through datasets' own Parquet builder).
+    """
+    from datasets.packaged_modules.parquet.parquet import Parquet
+
+    splits = {p.stem: str(p) for p in sorted(Path(src).glob("*.parquet"))}
+    if not splits:
+        raise ValueError(f"stand-in for dataset {repo_id} wrote no <split>.parquet files")
+    name = repo_id.split("/")[1]
+    root = dataset_folder(hf_home, repo_id)
+    if root.exists():
+        shutil.rmtree(root)
+    with tempfile.TemporaryDirectory(prefix="dataset-") as tmp:
+        builder = Parquet(cache_dir=tmp, dataset_name=name, data_files=splits)
+        builder.download_and_prepare()
+        prepared = Path(builder.cache_dir)
+        digest = hashlib.sha1("".join(_sha256(Path(p)) for p in splits.values()).encode()).hexdigest()[:16]
+        target = root / "default" / "0.0.0" / digest
+        target.parent.mkdir(parents=True)
+        shutil.move(str(prepared), target)
+    for lock in target.glob("*.lock"):
+        lock.unlink()
+    return target

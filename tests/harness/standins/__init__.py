@@ -39,4 +39,4 @@ def standin(repo_id: str, description: str, repo_type: str = "model"):
 
 
 # Importing the modules fills REGISTRY.
-from . import audio, diffusion, text  # noqa: E402,F401
+from . import audio, datasets, diffusion, text, vision  # noqa: E402,F401

