@@ -44,6 +44,14 @@ def test_structure(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_setup_cell_is_the_same_everywhere(path):
+    """One setup cell for every chapter, so a fix to it (e.g. COURSE_REPO) is made everywhere."""
+    first = code_cells(load(NOTEBOOKS[0]))[0]
+    assert "google.colab" in first and "requirements-colab.txt" in first
+    assert code_cells(load(path))[0] == first, f"{path.name}: first code cell differs from {NOTEBOOKS[0].name}'s setup cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_no_device_or_dtype_hardcoding(path):
     code = "\n".join(code_cells(load(path)))
     problems = {
