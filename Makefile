@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup test-setup lab test test-nb standins clean
 
@@ -22,7 +23,7 @@ $(VENV)/.test-assets: requirements-test-assets.txt
 	touch $@
 
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/
 
 test: test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
