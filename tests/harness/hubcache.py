@@ -59,9 +59,12 @@ def install_snapshot(hf_home: Path, repo_id: str, src: Path, repo_type: str = "m
 
 
 def dataset_folder(hf_home: Path, repo_id: str) -> Path:
-    """The prepared-dataset cache folder of `repo_id`, e.g. datasets/ylecun___mnist."""
+    """The prepared-dataset cache folder of `repo_id`, e.g. datasets/ylecun___mnist or, for
+    roneneldan/TinyStories, datasets/roneneldan___tiny_stories (datasets snake-cases the name)."""
+    from datasets.naming import camelcase_to_snakecase
+
     org, name = repo_id.split("/")
-    return Path(hf_home) / "datasets" / f"{org}___{name.lower()}"
+    return Path(hf_home) / "datasets" / f"{org}___{camelcase_to_snakecase(name)}"
 
 
 def install_dataset(hf_home: Path, repo_id: str, src: Path) -> Path:

