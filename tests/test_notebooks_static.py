@@ -80,3 +80,11 @@ def test_every_hub_id_has_a_standin(path):
 def test_hub_id_scan_finds_ids():
     nb = {"cells": [{"cell_type": "code", "source": 'x = "org/model-1.5"\n!pip install a\ny = "outputs/a.wav"\nz = "data/x"'}]}
     assert hub_ids(nb) == {"org/model-1.5"}
+
+
+def test_readme_lists_every_standin():
+    from tests.notebook_tools import REPO
+
+    readme = (REPO / "README.md").read_text()
+    missing = [r for r in REGISTRY if f"`{r}`" not in readme]
+    assert not missing, f"README's stand-in table lacks {missing}"
