@@ -104,3 +104,34 @@ def stable_diffusion_v1_5(out: Path) -> None:
     pipe.to(torch.float16).save_pretrained(out, variant="fp16", safe_serialization=True)
     pipe.to(torch.float32).save_pretrained(out, safe_serialization=True)
     write_json(out / "feature_extractor" / "preprocessor_config.json", CLIP_IMAGE_PROCESSOR)
+
+
+# The real google/ddpm-celebahq-256 scheduler configuration (DDPM paper settings).
+DDPM_CELEBAHQ_SCHEDULER = {
+    "_class_name": "DDPMScheduler", "_diffusers_version": "0.1.1", "beta_end": 0.02,
+    "beta_schedule": "linear", "beta_start": 0.0001, "clip_sample": True, "num_train_timesteps": 1000,
+    "trained_betas": None, "variance_type": "fixed_small",
+}
+
+
+@standin(
+    "google/ddpm-celebahq-256",
+    "DDPMPipeline layout (model_index.json, unet/, scheduler/) with the real DDPMScheduler config "
+    "(linear betas 0.0001..0.02, 1000 steps, clip_sample, fixed_small); a tiny random UNet2DModel "
+    "(3 channels, 32 px instead of the real 256 px, same block types and embedding settings)",
+)
+def ddpm_celebahq_256(out: Path) -> None:
+    from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
+
+    torch.manual_seed(0)
+    # The real UNet: 6 levels (128, 128, 256, 256, 512, 512), attention at 16 px, 2 layers per block.
+    # Here: 2 levels, attention at the lower one, the real time-embedding and normalisation settings.
+    unet = UNet2DModel(
+        sample_size=32, in_channels=3, out_channels=3, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "AttnDownBlock2D"), up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=32, norm_eps=1e-6, downsample_padding=0, flip_sin_to_cos=False, freq_shift=1,
+        mid_block_scale_factor=1, act_fn="silu", center_input_sample=False, time_embedding_type="positional",
+    )
+    scheduler = DDPMScheduler.from_config(DDPM_CELEBAHQ_SCHEDULER)
+    DDPMPipeline(unet=unet, scheduler=scheduler).save_pretrained(out, safe_serialization=True)
+    write_json(out / "scheduler" / "scheduler_config.json", DDPM_CELEBAHQ_SCHEDULER)
