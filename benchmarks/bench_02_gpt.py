@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 NOTEBOOK = REPO / "notebooks" / "02_transformers.ipynb"
 WANTED = {"attention", "causal_mask", "sliding_window_mask", "sliding_window_attention", "GPTConfig",
           "CausalSelfAttention", "MLP", "Block", "GPT"}
@@ -34,32 +35,16 @@ PRESETS = {
 }
 
 
-def notebook_definitions(path: Path = NOTEBOOK) -> dict:
-    """Execute only the top-level function/class definitions named in WANTED from the notebook's code cells."""
+def notebook_definitions() -> dict:
+    """The chapter's attention functions and GPT classes, executed from the notebook."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
     from dataclasses import dataclass
 
-    namespace = {"math": math, "torch": torch, "nn": nn, "F": F, "dataclass": dataclass}
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    for cell in cells:
-        if cell["cell_type"] != "code":
-            continue
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if src.lstrip().startswith(("!", "%")) or "google.colab" in src:
-            continue
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            continue
-        keep = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in WANTED]
-        if keep:
-            exec(compile(ast.Module(body=keep, type_ignores=[]), str(path), "exec"), namespace)
-    missing = WANTED - set(namespace)
-    if missing:
-        raise RuntimeError(f"{path.name} no longer defines {sorted(missing)}")
-    return namespace
+    from notebook_code import notebook_definitions as load
+
+    return load(NOTEBOOK.name, WANTED, {"math": math, "torch": torch, "nn": nn, "F": F, "dataclass": dataclass})
 
 
 def sync(device) -> None:

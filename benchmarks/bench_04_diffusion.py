@@ -22,19 +22,20 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from utils import describe_device, get_device  # noqa: E402
 
-NO_LABEL = 10
+CHAPTER = {}  # make_unet and NO_LABEL, executed from notebooks/04_diffusion.ipynb by load_chapter()
 
 
-def make_unet(channels=(16, 32, 64)):
+def load_chapter(channels) -> None:
+    """The chapter's own `make_unet` (and `NO_LABEL`), read from the notebook with these channels."""
     from diffusers import UNet2DModel
 
-    return UNet2DModel(
-        sample_size=32, in_channels=1, out_channels=1, layers_per_block=1, block_out_channels=channels,
-        norm_num_groups=8, down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
-        up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"), num_class_embeds=NO_LABEL + 1,
-    )
+    from notebook_code import notebook_definitions
+
+    namespace = {"UNet2DModel": UNet2DModel, "IMAGE_SIZE": 32, "UNET_CHANNELS": tuple(channels)}
+    CHAPTER.update(notebook_definitions("04_diffusion.ipynb", {"make_unet", "NO_LABEL"}, namespace))
 
 
 def sync(device):
@@ -52,7 +53,7 @@ def bench_training(model, device, amp_dtype, batch, steps, warmup):
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler(device.type, enabled=use_amp and amp_dtype == torch.float16)
     x0 = torch.rand(batch, 1, 32, 32, device=device) * 2 - 1
-    labels = torch.randint(0, NO_LABEL + 1, (batch,), device=device)
+    labels = torch.randint(0, CHAPTER["NO_LABEL"] + 1, (batch,), device=device)
     model.train()
     for i in range(warmup + steps):
         if i == warmup:
@@ -87,7 +88,7 @@ def bench_sampling(model, device, amp_dtype, scheduler_cls, steps, batch, guidan
         t_batch = t.to(device).expand(2 * batch)
         with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=device.type == "cuda"):
             both = model(torch.cat([x, x]), t_batch,
-                         class_labels=torch.cat([labels, torch.full_like(labels, NO_LABEL)])).sample.float()
+                         class_labels=torch.cat([labels, torch.full_like(labels, CHAPTER["NO_LABEL"])])).sample.float()
         cond, uncond = both.chunk(2)
         x = scheduler.step(uncond + guidance * (cond - uncond), t, x).prev_sample
     sync(device)
@@ -114,7 +115,8 @@ def main(argv=None):
     sample_batch = args.sample_batch or (32 if on_cpu else 256)
     torch.manual_seed(0)
     channels = tuple(int(c) for c in args.channels.split(","))
-    model = make_unet(channels).to(device)
+    load_chapter(channels)
+    model = CHAPTER["make_unet"]().to(device)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"device: {describe_device(device)}, torch threads: {torch.get_num_threads()}")
     print(f"model: UNet2DModel {channels}, {n_params / 1e6:.2f} M parameters, 32x32x1, "
