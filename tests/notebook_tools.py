@@ -53,8 +53,10 @@ def hub_ids(nb: dict) -> set[str]:
 
 
 def strip_outputs(nb: dict) -> dict:
-    """Drop outputs and execution counts, except in cells whose output nbval checks."""
+    """Drop outputs and execution counts, except in cells whose output nbval checks, and the per-cell
+    execution timestamps that running a notebook leaves (they would make every run a diff)."""
     for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
         if cell["cell_type"] == "code" and CHECK_MARK not in source(cell):
             cell["outputs"], cell["execution_count"] = [], None
     return nb
@@ -93,5 +95,7 @@ if __name__ == "__main__":
         if sys.argv[1] == "record":
             record(p)
         else:
-            p.write_text(json.dumps(strip_outputs(load(p)), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            import nbformat
+
+            nbformat.write(nbformat.from_dict(strip_outputs(load(p))), p)
         print(f"{sys.argv[1]}: {p}")
