@@ -54,7 +54,8 @@ def hub_ids(nb: dict) -> set[str]:
 
 def strip_outputs(nb: dict) -> dict:
     """Drop outputs and execution counts, except in cells whose output nbval checks, and the per-cell
-    execution timestamps that running a notebook leaves (they would make every run a diff)."""
+    execution timestamps and widget state that running a notebook leaves (they would make every run a diff)."""
+    nb.get("metadata", {}).pop("widgets", None)
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
         if cell["cell_type"] == "code" and CHECK_MARK not in source(cell):
@@ -78,7 +79,7 @@ def record(path: Path, timeout: int = 1800) -> None:
     build_all(hf_home)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    strip_outputs(nb)
+    nb = nbformat.from_dict(strip_outputs(nb))
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         cell.execution_count = i + 1 if CHECK_MARK in cell.source else None
     nbformat.write(nb, path)
