@@ -5,11 +5,10 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
-from utils import DigitClassifier, course_path, pick
+from utils import DigitClassifier, course_path, mnist_to_tensors, pick
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from notebook_code import notebook_definitions  # noqa: E402
@@ -44,10 +43,8 @@ def judge():
 
     model = DigitClassifier()
     model.load_state_dict(load_file(JUDGE / "model.safetensors"))
-    test = load_dataset("ylecun/mnist", split="test")
-    pixels = np.stack([np.asarray(im, dtype=np.uint8) for im in test["image"]])
-    x = torch.nn.functional.pad(torch.from_numpy(pixels).float() / 127.5 - 1, (2, 2, 2, 2), value=-1.0).unsqueeze(1)
-    accuracy = (model.predict(x)[0] == torch.tensor(test["label"])).float().mean().item()
+    x, y = mnist_to_tensors(load_dataset("ylecun/mnist", split="test"))
+    accuracy = (model.predict(x)[0] == y).float().mean().item()
     assert accuracy >= 0.98, f"the shipped judge is right on only {accuracy:.1%} of real test digits"
     return model
 

@@ -47,3 +47,18 @@ def test_frechet_distance():
         frechet_distance(a, a[:, :3])
     with pytest.raises(ValueError, match="at least 2"):
         frechet_distance(a[:1], a)
+
+
+def test_mnist_to_tensors_pads_and_scales():
+    from PIL import Image
+
+    from utils import mnist_to_tensors
+
+    split = {"image": [Image.new("L", (28, 28), 255), Image.new("L", (28, 28), 0)], "label": [3, 7]}
+    x, y = mnist_to_tensors(split)
+    assert x.shape == (2, 1, 32, 32) and y.tolist() == [3, 7]
+    assert x[0, 0, 2:30, 2:30].eq(1).all() and x[0, 0, 0].eq(-1).all() and x[1].eq(-1).all()
+    with pytest.raises(ValueError, match="empty"):
+        mnist_to_tensors({"image": [], "label": []})
+    with pytest.raises(ValueError, match="28x28"):
+        mnist_to_tensors({"image": [Image.new("L", (8, 8))], "label": [0]})

@@ -9,12 +9,12 @@
   ``save_wav``, ``plot_waveform``.
 - ``utils.profiling``: ``Measurement``, ``measure``, ``format_bytes``, ``model_size_bytes``.
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
-- ``utils.digits``: ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
+- ``utils.digits``: ``mnist_to_tensors``, ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
 """
 
 from .audio import check_sample_rate, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
 from .config import QUICK_ENV_VAR, is_quick_mode, pick
-from .digits import DigitClassifier, frechet_distance
+from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
 from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
@@ -50,4 +50,5 @@ __all__ = [
     "course_path",
     "DigitClassifier",
     "frechet_distance",
+    "mnist_to_tensors",
 ]

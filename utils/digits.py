@@ -11,6 +11,18 @@ from torch import nn
 FEATURE_DIM = 64
 
 
+def mnist_to_tensors(split) -> tuple[torch.Tensor, torch.Tensor]:
+    """An MNIST split (``datasets`` rows with ``image`` and ``label``) -> images [N, 1, 32, 32] in [-1, 1]
+    (28x28 digits padded with 2 pixels of background, the format the judge takes) and labels [N]."""
+    if len(split["label"]) == 0:
+        raise ValueError("the MNIST split is empty; load it with load_dataset('ylecun/mnist') and pick 'train' or 'test'.")
+    pixels = np.stack([np.asarray(image, dtype=np.uint8) for image in split["image"]])
+    if pixels.shape[1:] != (28, 28):
+        raise ValueError(f"expected 28x28 MNIST digits, got images of shape {pixels.shape[1:]}.")
+    x = torch.from_numpy(pixels).float() / 127.5 - 1.0
+    return nn.functional.pad(x, (2, 2, 2, 2), value=-1.0).unsqueeze(1), torch.tensor(split["label"])
+
+
 class DigitClassifier(nn.Module):
     """A CNN for 32x32 one-channel digits in [-1, 1] (MNIST padded by 2 pixels).
 
