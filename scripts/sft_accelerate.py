@@ -9,6 +9,7 @@ A small chat model (SmolLM2-135M-Instruct) learns to name the topic of a text, w
     accelerate launch --multi_gpu --num_processes 4 --mixed_precision bf16 scripts/sft_accelerate.py \\
         --model HuggingFaceTB/SmolLM2-1.7B-Instruct --global-batch 32                         # 4 GPUs
     (`accelerate launch --cpu --num_processes 2` starts only ONE process: use the line above for 2 on CPU.)
+    runpy.run_path("scripts/sft_accelerate.py")["main"](["--steps", "20"])                   # 1 process: this one
 
 Data parallelism in one sentence: every process holds a full copy of the model, works on its own share of
 each step's examples, and the gradients are averaged across processes before each optimizer step, so all
@@ -33,7 +34,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 PROMPT = "Which topic is this text about? Answer with one of: {labels}.\n\nText: {text}"
 
 
-def parse_args():
+def parse_args(argv: list[str] | None = None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="HuggingFaceTB/SmolLM2-135M-Instruct", help="any causal LM on the Hub")
     p.add_argument("--dataset", default="fancyzhx/dbpedia_14", help="Hub id or local folder (title/content/label)")
@@ -47,7 +48,7 @@ def parse_args():
     p.add_argument("--full-finetune", action="store_true", help="train every weight instead of LoRA adapters")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="JSON file for the results (written by the main process)")
-    return p.parse_args()
+    return p.parse_args(argv)
 
 
 def fail(message: str):
@@ -90,14 +91,21 @@ def make_batch(examples, pad_id: int, device):
 
 
 def peak_memory_bytes(device) -> int:
+    """Peak memory of this process: allocated GPU memory on CUDA, else the peak resident memory."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the process's peak resident memory
-    return rss if sys.platform == "darwin" else rss * 1024  # bytes on macOS, KiB on Linux
+    try:  # Linux: VmHWM is this program's own peak. (ru_maxrss below would also count the memory of the
+        # process that started us, e.g. a large Jupyter kernel, from before this program replaced it.)
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss if sys.platform == "darwin" else rss * 1024  # bytes on macOS, KiB elsewhere
 
 
-def main():
-    args = parse_args()
+def main(argv: list[str] | None = None) -> dict:
+    """Train as the command line (or `argv`) says; returns the results (the same on every process)."""
+    args = parse_args(argv)
     accelerator = Accelerator()  # reads what `accelerate launch` set: process count, device, mixed precision
     world, rank, device = accelerator.num_processes, accelerator.process_index, accelerator.device
     n_examples = args.examples or args.steps * args.global_batch
@@ -205,6 +213,7 @@ def main():
             with open(args.out, "w") as f:
                 json.dump(results, f, indent=2)
     accelerator.end_training()
+    return results
 
 
 if __name__ == "__main__":
