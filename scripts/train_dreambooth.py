@@ -54,11 +54,14 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--num-class-images", type=int, default=100, help="class pictures to draw before training")
     p.add_argument("--prior-loss-weight", type=float, default=1.0)
     p.add_argument("--lora-rank", type=int, default=4, help="LoRA rank; 0 trains every UNet weight")
+    p.add_argument("--train-text-encoder", action="store_true",
+                   help="also train the text encoder (LoRA on it with --lora-rank > 0), at half the learning rate")
     p.add_argument("--resolution", type=int, default=None, help="pixels per side (default: the VAE's sample size)")
     p.add_argument("--steps", type=int, default=200, help="optimizer steps")
     p.add_argument("--batch-size", type=int, default=4, help="subject pictures per step and process")
     p.add_argument("--lr", type=float, default=None, help="default 1e-4 with LoRA, 5e-6 for the whole UNet")
     p.add_argument("--sample-steps", type=int, default=25, help="denoising steps when drawing class pictures")
+    p.add_argument("--class-guidance", type=float, default=7.5, help="guidance scale when drawing class pictures")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder")
     return p.parse_args(argv)
@@ -98,7 +101,7 @@ def draw_class_images(pipe, prompt: str, n: int, folder: Path, accelerator: Acce
         for start in tqdm(range(have, n, 16), desc="class pictures"):
             count = min(16, n - start)
             images = pipe([prompt] * count, num_inference_steps=args.sample_steps, generator=generator,
-                          height=args.resolution, width=args.resolution).images
+                          guidance_scale=args.class_guidance, height=args.resolution, width=args.resolution).images
             for i, image in enumerate(images):
                 image.save(folder / f"class_{start + i:04d}.png")
     accelerator.wait_for_everyone()
@@ -161,27 +164,40 @@ def main(argv: list[str] | None = None) -> dict:
     vae.requires_grad_(False)
     text_encoder.requires_grad_(False)
 
-    if args.lora_rank > 0:  # LoRA on the attention projections, as diffusers' own DreamBooth-LoRA script does
-        from peft import LoraConfig
+    # What trains: LoRA adapters (on the attention projections, as diffusers' own DreamBooth-LoRA script
+    # does) or every weight; the UNet always, the text encoder only with --train-text-encoder.
+    trained = [(unet, ["to_k", "to_q", "to_v", "to_out.0"])]
+    if args.train_text_encoder:
+        trained.append((text_encoder, ["q_proj", "k_proj", "v_proj", "out_proj"]))
+    for model, targets in trained:
+        if args.lora_rank > 0:
+            from peft import LoraConfig
 
-        unet.requires_grad_(False)
-        unet.add_adapter(LoraConfig(r=args.lora_rank, lora_alpha=args.lora_rank, init_lora_weights="gaussian",
-                                    target_modules=["to_k", "to_q", "to_v", "to_out.0"]))
-        for p in unet.parameters():
+            model.requires_grad_(False)  # the base stays frozen; only the adapters added next will train
+            model.add_adapter(LoraConfig(r=args.lora_rank, lora_alpha=args.lora_rank, init_lora_weights="gaussian",
+                                         target_modules=targets))
+        else:
+            model.requires_grad_(True)
+        for p in model.parameters():
             if p.requires_grad:
-                p.data = p.data.float()  # the adapters train in float32 even when the base is half precision
-    elif weight_dtype != torch.float32:
-        unet.to(dtype=torch.float32)  # the whole UNet trains: float32 weights, accelerate's autocast computes
-    params = [p for p in unet.parameters() if p.requires_grad]
+                p.data = p.data.float()  # trained weights stay float32 even when the frozen base is half precision
     lr = args.lr if args.lr is not None else (1e-4 if args.lora_rank > 0 else 5e-6)
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
-    unet, optimizer = accelerator.prepare(unet, optimizer)  # DDP wrapper with several processes
+    groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": lr * (1 if model is unet else 0.5)}
+              for model, _ in trained]
+    optimizer = torch.optim.AdamW(groups, lr=lr, weight_decay=1e-2)
+    if args.train_text_encoder:  # prepare(): DDP wrappers with several processes
+        unet, text_encoder, optimizer = accelerator.prepare(unet, text_encoder, optimizer)
+        text_encoder.train()
+    else:
+        unet, optimizer = accelerator.prepare(unet, optimizer)
     unet.train()
+    params = [p for group in groups for p in group["params"]]
     set_seed(args.seed, device_specific=True)  # from here on each process draws its own examples and noise
     trainable = sum(p.numel() for p in params)
     accelerator.print(f"{world} process(es) on {device.type}; training {trainable:,} of "
-                      f"{sum(p.numel() for p in accelerator.unwrap_model(unet).parameters()):,} UNet weights "
-                      f"({'LoRA rank ' + str(args.lora_rank) if args.lora_rank else 'the whole UNet'}); "
+                      f"{sum(p.numel() for m, _ in trained for p in accelerator.unwrap_model(m).parameters()):,} "
+                      f"weights ({'LoRA rank ' + str(args.lora_rank) if args.lora_rank else 'every weight'} of the "
+                      f"UNet{' and the text encoder' if args.train_text_encoder else ''}); "
                       f"{len(instance_files)} subject pictures{', with prior preservation' if args.prior_preservation else ''}")
 
     rng = random.Random(args.seed + rank)
@@ -192,6 +208,8 @@ def main(argv: list[str] | None = None) -> dict:
     for step in progress:
         rows = [rng.randrange(len(instance_files)) for _ in range(args.batch_size)]
         latents = instance_latents.sample()[rows].float() * scaling
+        if args.train_text_encoder:  # the prompts' encodings change as the text encoder learns
+            prompt_embeds = text_encoder(ids)[0]
         embeds = prompt_embeds[[0] * args.batch_size]
         if args.prior_preservation:  # the same number of class pictures, with the class prompt
             class_rows = [rng.randrange(len(class_latents.mean)) for _ in range(args.batch_size)]
@@ -215,23 +233,28 @@ def main(argv: list[str] | None = None) -> dict:
     seconds = time.perf_counter() - start
 
     out = Path(args.out)
-    unet = accelerator.unwrap_model(unet)
+    unet, text_encoder = accelerator.unwrap_model(unet), accelerator.unwrap_model(text_encoder)
     if accelerator.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
         if args.lora_rank > 0:
             from diffusers.utils import convert_state_dict_to_diffusers
             from peft.utils import get_peft_model_state_dict
 
+            lora = lambda m: convert_state_dict_to_diffusers(get_peft_model_state_dict(m))
             StableDiffusionPipeline.save_lora_weights(
-                out, unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(unet)))
+                out, unet_lora_layers=lora(unet),
+                text_encoder_lora_layers=lora(text_encoder) if args.train_text_encoder else None)
         else:
             unet.save_pretrained(out / "unet")
+            if args.train_text_encoder:
+                text_encoder.save_pretrained(out / "text_encoder")
     accelerator.wait_for_everyone()
     peaks = accelerator.gather(torch.tensor([peak_memory_bytes(device)], device=device)).tolist()
     saved = [f for f in out.rglob("*.safetensors") if "class_images" not in f.parts]
     results = {
         "num_processes": world, "steps": args.steps, "batch_per_process": args.batch_size,
         "prior_preservation": args.prior_preservation, "lora_rank": args.lora_rank, "lr": lr,
+        "train_text_encoder": args.train_text_encoder, "class_guidance": args.class_guidance,
         "trainable_params": trainable, "seconds": seconds, "steps_per_s": args.steps / seconds,
         "losses": losses, "peak_memory_bytes": peaks, "file_bytes": sum(f.stat().st_size for f in saved),
         "resolution": args.resolution, "base": args.base, "device": device.type,

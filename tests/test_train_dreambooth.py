@@ -63,7 +63,8 @@ def two_process_lora(instance_dir, tmp_path_factory) -> Path:
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                "--main_process_port", str(free_port()), str(SCRIPT), "--base", BASE,
                "--instance-dir", str(instance_dir), "--instance-prompt", PROMPT, "--class-prompt", CLASS_PROMPT,
-               "--prior-preservation", "--num-class-images", "8", "--lora-rank", "4", "--steps", "3",
+               "--prior-preservation", "--num-class-images", "8", "--class-guidance", "4", "--train-text-encoder",
+               "--lora-rank", "4", "--steps", "3",
                "--batch-size", "2", "--lr", "1e-3", "--out", str(out)]
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, env=env, text=True, capture_output=True, timeout=600)
@@ -74,6 +75,7 @@ def two_process_lora(instance_dir, tmp_path_factory) -> Path:
 def test_two_processes_with_prior_preservation(two_process_lora):
     results = json.loads((two_process_lora / "results.json").read_text())
     assert results["num_processes"] == 2 and results["prior_preservation"] and results["lora_rank"] == 4
+    assert results["train_text_encoder"] and results["class_guidance"] == 4
     assert len(results["peak_memory_bytes"]) == 2 and all(b > 0 for b in results["peak_memory_bytes"])
     assert len(results["losses"]) == 3 and all(0 < loss < 10 for step in results["losses"] for loss in step)
     assert len(list((two_process_lora / "class_images").glob("*.png"))) == 8  # the prior, drawn once
@@ -81,8 +83,12 @@ def test_two_processes_with_prior_preservation(two_process_lora):
 
 
 def test_lora_file_loads_into_the_pipeline(two_process_lora, pipe):
-    """load_lora_weights reads the saved file and changes the pictures; unloading restores the base model."""
-    assert (two_process_lora / "pytorch_lora_weights.safetensors").is_file()
+    """load_lora_weights reads the saved file (UNet and text-encoder adapters) and changes the pictures;
+    unloading restores the base model."""
+    from safetensors.torch import load_file
+
+    keys = load_file(two_process_lora / "pytorch_lora_weights.safetensors").keys()
+    assert any(k.startswith("unet.") for k in keys) and any(k.startswith("text_encoder.") for k in keys)
     before = draw(pipe)
     pipe.load_lora_weights(str(two_process_lora))
     try:
@@ -105,6 +111,18 @@ def test_whole_unet_in_this_process(script_main, instance_dir, tmp_path):
     assert results["trainable_params"] == sum(p.numel() for p in base.parameters())
     changed = [not torch.equal(a, b) for a, b in zip(base.parameters(), trained.parameters())]
     assert sum(changed) > 0.9 * len(changed), "most UNet tensors should have been updated"
+
+
+def test_text_encoder_trains_too(script_main, instance_dir, tmp_path):
+    """--train-text-encoder with --lora-rank 0 saves a changed text encoder beside the UNet."""
+    from transformers import CLIPTextModel
+
+    script_main(["--base", BASE, "--instance-dir", str(instance_dir), "--instance-prompt", PROMPT, "--lora-rank", "0",
+                 "--train-text-encoder", "--steps", "2", "--batch-size", "2", "--lr", "1e-4", "--out", str(tmp_path)])
+    base = CLIPTextModel.from_pretrained(BASE, subfolder="text_encoder")
+    trained = CLIPTextModel.from_pretrained(tmp_path / "text_encoder")
+    changed = [not torch.equal(a, b) for a, b in zip(base.parameters(), trained.parameters())]
+    assert sum(changed) > 0.5 * len(changed), "the text encoder should have been updated"
 
 
 @pytest.mark.parametrize("args, message", [
