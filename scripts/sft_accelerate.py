@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +30,9 @@ from accelerate.utils import set_seed
 from datasets import load_dataset
 from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course folder, for its utils package
+from utils import process_peak_memory_bytes  # noqa: E402
 
 PROMPT = "Which topic is this text about? Answer with one of: {labels}.\n\nText: {text}"
 
@@ -88,19 +91,6 @@ def make_batch(examples, pad_id: int, device):
     for row, (x, y) in enumerate(examples):
         ids[row, : len(x)], labels[row, : len(y)], mask[row, : len(x)] = torch.tensor(x), torch.tensor(y), 1
     return ids.to(device), labels.to(device), mask.to(device)
-
-
-def peak_memory_bytes(device) -> int:
-    """Peak memory of this process: allocated GPU memory on CUDA, else the peak resident memory."""
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device)
-    try:  # Linux: VmHWM is this program's own peak. (ru_maxrss below would also count the memory of the
-        # process that started us, e.g. a large Jupyter kernel, from before this program replaced it.)
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss if sys.platform == "darwin" else rss * 1024  # bytes on macOS, KiB elsewhere
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -195,7 +185,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_s = time.perf_counter() - start
 
     # Every process's peak memory, collected on all of them (gather), written by the main process.
-    peaks = accelerator.gather(torch.tensor([peak_memory_bytes(device)], device=device)).tolist()
+    peaks = accelerator.gather(torch.tensor([process_peak_memory_bytes(device)], device=device)).tolist()
     rest_s = train_s - step1_s
     results = {
         "num_processes": world, "losses": losses, "grad_norms": grad_norms, "tokens_per_s": tokens_seen / train_s,

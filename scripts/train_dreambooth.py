@@ -40,6 +40,9 @@ from diffusers import DDPMScheduler, StableDiffusionPipeline
 from PIL import Image
 from tqdm.auto import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course folder, for its utils package
+from utils import process_peak_memory_bytes  # noqa: E402
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
 
@@ -105,18 +108,6 @@ def draw_class_images(pipe, prompt: str, n: int, folder: Path, accelerator: Acce
             for i, image in enumerate(images):
                 image.save(folder / f"class_{start + i:04d}.png")
     accelerator.wait_for_everyone()
-
-
-def peak_memory_bytes(device) -> int:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device)
-    try:  # Linux: this program's own peak resident memory
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        import resource
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss if sys.platform == "darwin" else rss * 1024
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -249,7 +240,7 @@ def main(argv: list[str] | None = None) -> dict:
             if args.train_text_encoder:
                 text_encoder.save_pretrained(out / "text_encoder")
     accelerator.wait_for_everyone()
-    peaks = accelerator.gather(torch.tensor([peak_memory_bytes(device)], device=device)).tolist()
+    peaks = accelerator.gather(torch.tensor([process_peak_memory_bytes(device)], device=device)).tolist()
     saved = [f for f in out.rglob("*.safetensors") if "class_images" not in f.parts]
     results = {
         "num_processes": world, "steps": args.steps, "batch_per_process": args.batch_size,

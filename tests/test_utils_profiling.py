@@ -1,6 +1,10 @@
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import torch
 
@@ -107,3 +111,19 @@ def test_model_size_bytes():
     assert model_size_bytes(torch.nn.BatchNorm1d(4)) == 16 * 4 + 8
     with pytest.raises(TypeError, match="torch.nn.Module"):
         model_size_bytes({"weight": torch.zeros(3)})
+
+
+def test_process_peak_memory_bytes_is_at_least_current_rss():
+    from utils import process_peak_memory_bytes
+
+    assert process_peak_memory_bytes("cpu") >= psutil.Process().memory_info().rss * 0.9
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is Linux's")
+def test_process_peak_memory_bytes_ignores_the_parent_process(tmp_path):
+    """A program started from a large process reports its own peak, not the parent's (ru_maxrss would)."""
+    block = np.ones(2**30 // 8)  # 1 GiB held (and touched) by this process while the child runs
+    code = "from utils import process_peak_memory_bytes; print(process_peak_memory_bytes('cpu'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    assert int(out.split()[-1]) < 0.75 * block.nbytes, out

@@ -7,7 +7,7 @@
   ``plot_bars``.
 - ``utils.audio``: ``check_sample_rate``, ``to_mono_numpy``, ``resample``, ``play_audio``,
   ``save_wav``, ``plot_waveform``.
-- ``utils.profiling``: ``Measurement``, ``measure``, ``format_bytes``, ``model_size_bytes``.
+- ``utils.profiling``: ``Measurement``, ``measure``, ``process_peak_memory_bytes``, ``format_bytes``, ``model_size_bytes``.
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
 - ``utils.digits``: ``mnist_to_tensors``, ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
 """
@@ -18,7 +18,7 @@ from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
 from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
-from .profiling import Measurement, format_bytes, measure, model_size_bytes
+from .profiling import Measurement, format_bytes, measure, model_size_bytes, process_peak_memory_bytes
 from .seed import make_generator, set_seed
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "plot_waveform",
     "Measurement",
     "measure",
+    "process_peak_memory_bytes",
     "format_bytes",
     "model_size_bytes",
     "COURSE_ROOT",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -92,6 +93,27 @@ def measure(device: DeviceLike = None) -> Iterator[Measurement]:
             stop.set()
             sampler.join()
             m.peak_bytes = max(peak[0] - start_bytes, 0)
+
+
+def process_peak_memory_bytes(device: DeviceLike = None) -> int:
+    """Peak memory of this process so far: ``torch.cuda.max_memory_allocated`` on CUDA, else the peak
+    resident memory (Linux: ``VmHWM``, this program's own; macOS: ``ru_maxrss``).
+
+    Training scripts report it at the end of a run. Linux's ``ru_maxrss`` is not used there because it also
+    counts the memory of the process that started the program (e.g. a large Jupyter kernel) from before
+    the program replaced it.
+    """
+    dev = get_device(device)
+    if dev.type == "cuda":
+        return torch.cuda.max_memory_allocated(dev)
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss if sys.platform == "darwin" else rss * 1024  # bytes on macOS, KiB elsewhere
 
 
 def format_bytes(n: int) -> str:
