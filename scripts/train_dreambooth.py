@@ -44,6 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course folde
 from utils import process_peak_memory_bytes  # noqa: E402
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+# LoRA adapters go on the attention projections, as in diffusers' own DreamBooth-LoRA script.
+UNET_LORA_TARGETS = ["to_k", "to_q", "to_v", "to_out.0"]
+TEXT_LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj"]
 
 
 def parse_args(argv: list[str] | None = None):
@@ -155,11 +158,10 @@ def main(argv: list[str] | None = None) -> dict:
     vae.requires_grad_(False)
     text_encoder.requires_grad_(False)
 
-    # What trains: LoRA adapters (on the attention projections, as diffusers' own DreamBooth-LoRA script
-    # does) or every weight; the UNet always, the text encoder only with --train-text-encoder.
-    trained = [(unet, ["to_k", "to_q", "to_v", "to_out.0"])]
+    # What trains: LoRA adapters or every weight; the UNet always, the text encoder only with --train-text-encoder.
+    trained = [(unet, UNET_LORA_TARGETS)]
     if args.train_text_encoder:
-        trained.append((text_encoder, ["q_proj", "k_proj", "v_proj", "out_proj"]))
+        trained.append((text_encoder, TEXT_LORA_TARGETS))
     for model, targets in trained:
         if args.lora_rank > 0:
             from peft import LoraConfig
@@ -220,11 +222,17 @@ def main(argv: list[str] | None = None) -> dict:
         logged = accelerator.reduce(torch.stack([instance_loss.detach(), prior_loss.detach()]), reduction="mean")
         losses.append([float(v) for v in logged])
         progress.set_postfix(loss=f"{losses[-1][0]:.4f}")
+        if step == 0:
+            first_step_end = time.perf_counter()  # step 1 carries one-off warm-up costs
     accelerator.wait_for_everyone()
-    seconds = time.perf_counter() - start
+    end = time.perf_counter()
+    seconds = end - start
 
     out = Path(args.out)
     unet, text_encoder = accelerator.unwrap_model(unet), accelerator.unwrap_model(text_encoder)
+    saved = [out / "pytorch_lora_weights.safetensors"] if args.lora_rank > 0 else (
+        [out / "unet" / "diffusion_pytorch_model.safetensors"]
+        + ([out / "text_encoder" / "model.safetensors"] if args.train_text_encoder else []))
     if accelerator.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
         if args.lora_rank > 0:
@@ -241,12 +249,12 @@ def main(argv: list[str] | None = None) -> dict:
                 text_encoder.save_pretrained(out / "text_encoder")
     accelerator.wait_for_everyone()
     peaks = accelerator.gather(torch.tensor([process_peak_memory_bytes(device)], device=device)).tolist()
-    saved = [f for f in out.rglob("*.safetensors") if "class_images" not in f.parts]
     results = {
         "num_processes": world, "steps": args.steps, "batch_per_process": args.batch_size,
         "prior_preservation": args.prior_preservation, "lora_rank": args.lora_rank, "lr": lr,
         "train_text_encoder": args.train_text_encoder, "class_guidance": args.class_guidance,
         "trainable_params": trainable, "seconds": seconds, "steps_per_s": args.steps / seconds,
+        "steps_per_s_after_step1": (args.steps - 1) / (end - first_step_end) if args.steps > 1 else None,
         "losses": losses, "peak_memory_bytes": peaks, "file_bytes": sum(f.stat().st_size for f in saved),
         "resolution": args.resolution, "base": args.base, "device": device.type,
     }

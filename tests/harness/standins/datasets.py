@@ -103,3 +103,32 @@ def wiki_topics(out: Path) -> None:
     columns = {"label": [topics.index(a["topic"]) for a in rows], "title": [a["title"] for a in rows],
                "content": [a["extract"].strip() for a in rows]}
     write_shuffled_splits(out, columns, features, held_out=("test", WIKI_TOPICS_TEST_SIZE))
+
+
+# --- Chapter 07 (teaching Stable Diffusion a new concept) ---
+
+SUBJECT_POSES = ("idle", "walk0", "walk3", "jump", "fall")
+
+
+@standin(
+    "diffusers/dog-example",
+    "REAL pictures of one subject, not the five dog photos: five poses of the CC0 'robot' sprite of pip "
+    "arcade==3.3.3 (idle, walk0, walk3, jump, fall), flattened onto white as RGB; the real features "
+    "(image: Image) and split (train)",
+    repo_type="dataset",
+)
+def dog_example(out: Path) -> None:
+    # The real data set is five photos of one dog (the DreamBooth example of diffusers' docs). No photo
+    # set of one subject ships in a registry package; this is one subject in five poses, real pixels.
+    from datasets import Dataset, Features, Image
+    from PIL import Image as PILImage
+
+    from ..assets import asset
+
+    images = []
+    for pose in SUBJECT_POSES:
+        sprite = PILImage.open(asset("arcade", "resources", "assets", "images", "animated_characters", "robot",
+                                     f"robot_{pose}.png")).convert("RGBA")
+        canvas = PILImage.new("RGBA", sprite.size, (255, 255, 255, 255))
+        images.append(PILImage.alpha_composite(canvas, sprite).convert("RGB"))
+    Dataset.from_dict({"image": images}, features=Features({"image": Image()})).to_parquet(str(out / "train.parquet"))
