@@ -93,6 +93,7 @@ def build_sd15_folder(folder: Path) -> Path:
         (folder / "merges.txt").write_text("#version: 0.2\n")
         tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77,
                                   pad_token="<|endoftext|>")
+    tokenizer.model_max_length = 77  # SD 1.5's; a tokenizer read from a bare cache may not say
     pipe = build_sd15(tokenizer)
     pipe.save_pretrained(folder / "sd15")
     return folder / "sd15"

@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> dict:
                                                 channels).to(device, weight_dtype)).latent_dist
                          if args.prior_preservation else None)
         prompts = [args.instance_prompt] + ([args.class_prompt] if args.prior_preservation else [])
-        ids = tokenizer(prompts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+        max_length = min(tokenizer.model_max_length, text_encoder.config.max_position_embeddings)
+        ids = tokenizer(prompts, padding="max_length", max_length=max_length, truncation=True,
                         return_tensors="pt").input_ids.to(device)
         prompt_embeds = text_encoder(ids)[0]
     noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
