@@ -127,3 +127,49 @@ def test_minilm_standin_is_the_real_model():
     mask = batch["attention_mask"].unsqueeze(-1)
     emb = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
     assert emb[0] @ emb[1] > 0.5 > emb[0] @ emb[2] + 0.3
+
+
+@pytest.mark.parametrize("repo, pipeline, in_channels", [
+    ("stable-diffusion-v1-5/stable-diffusion-inpainting", "StableDiffusionInpaintPipeline", 9),
+    ("timbrooks/instruct-pix2pix", "StableDiffusionInstructPix2PixPipeline", 8),
+])
+def test_sd_variant_standins_have_the_real_unet_inputs(repo, pipeline, in_channels):
+    """The dedicated inpainting UNet takes latent + mask + masked-image latent; InstructPix2Pix's takes latent + image latent."""
+    import diffusers
+
+    pipe = getattr(diffusers, pipeline).from_pretrained(repo)
+    assert pipe.unet.config.in_channels == in_channels and pipe.vae_scale_factor == 8
+    assert len(pipe.tokenizer) == 49408                                            # the real CLIP vocabulary
+
+
+def test_controlnet_standin_fits_the_sd_standin():
+    """ControlNet adds one residual per UNet skip connection: its blocks must match the SD 1.5 stand-in's UNet."""
+    import torch
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    controlnet = ControlNetModel.from_pretrained("lllyasviel/control_v11p_sd15_canny")
+    unet = UNet2DConditionModel.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", subfolder="unet")
+    latents, text = torch.randn(1, 4, 8, 8), torch.randn(1, 77, unet.config.cross_attention_dim)
+    with torch.no_grad():
+        down, mid = controlnet(latents, 10, encoder_hidden_states=text, controlnet_cond=torch.rand(1, 3, 64, 64),
+                               return_dict=False)
+        unet(latents, 10, encoder_hidden_states=text, down_block_additional_residuals=down,
+             mid_block_additional_residual=mid)
+    assert all(float(r.abs().max()) == 0.0 for r in [*down, mid]), "zero-initialised output convolutions"
+
+
+def test_sam_standin_has_the_real_processor_and_three_masks():
+    import numpy as np
+    import torch
+    from transformers import SamModel, SamProcessor
+
+    processor = SamProcessor.from_pretrained("facebook/sam-vit-base")
+    model = SamModel.from_pretrained("facebook/sam-vit-base").eval()
+    image = np.zeros((480, 640, 3), np.uint8)
+    inputs = processor(images=image, input_points=[[[320, 240]]], return_tensors="pt")
+    assert tuple(inputs["pixel_values"].shape) == (1, 3, 1024, 1024)            # longest side 1024, padded square
+    assert inputs["reshaped_input_sizes"].tolist() == [[768, 1024]]
+    with torch.no_grad():
+        out = model(**inputs)
+    masks = processor.post_process_masks(out.pred_masks, inputs["original_sizes"], inputs["reshaped_input_sizes"])
+    assert tuple(out.iou_scores.shape) == (1, 1, 3) and tuple(masks[0].shape) == (1, 3, 480, 640)

@@ -135,3 +135,56 @@ def ddpm_celebahq_256(out: Path) -> None:
     scheduler = DDPMScheduler.from_config(DDPM_CELEBAHQ_SCHEDULER)
     DDPMPipeline(unet=unet, scheduler=scheduler).save_pretrained(out, safe_serialization=True)
     write_json(out / "scheduler" / "scheduler_config.json", DDPM_CELEBAHQ_SCHEDULER)
+
+
+# --- Chapter 08 (editing, inpainting and segmentation) ---
+
+def tiny_sd_variant(out: Path, pipeline_class, in_channels: int) -> None:
+    """A tiny SD 1.x pipeline of `pipeline_class` whose UNet takes `in_channels` latent channels (9 for a
+    dedicated inpainting UNet: latent, mask, masked-image latent; 8 for InstructPix2Pix: latent and image
+    latent), with the real tokenizer, SD 1.5's scheduler config and a safety checker that never fires."""
+    from transformers import CLIPImageProcessor, CLIPTokenizer
+
+    tokenizer = CLIPTokenizer.from_pretrained(tokenizer_dir(out))
+    pipe = pipeline_class(
+        **tiny_sd_components(in_channels=in_channels), tokenizer=tokenizer, safety_checker=tiny_safety_checker(),
+        feature_extractor=CLIPImageProcessor(**CLIP_IMAGE_PROCESSOR), requires_safety_checker=True,
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+    write_json(out / "feature_extractor" / "preprocessor_config.json", CLIP_IMAGE_PROCESSOR)
+
+
+@standin(
+    "stable-diffusion-v1-5/stable-diffusion-inpainting",
+    "StableDiffusionInpaintPipeline layout with the real CLIP tokenizer and SD 1.5's scheduler config; tiny random "
+    "components as in the SD 1.5 stand-in, but a UNet with 9 input channels (latent, mask, masked-image latent), "
+    "as the real inpainting UNet has",
+)
+def stable_diffusion_inpainting(out: Path) -> None:
+    from diffusers import StableDiffusionInpaintPipeline
+
+    tiny_sd_variant(out, StableDiffusionInpaintPipeline, in_channels=9)
+
+
+@standin(
+    "timbrooks/instruct-pix2pix",
+    "StableDiffusionInstructPix2PixPipeline layout with the real CLIP tokenizer and SD 1.5's scheduler config; "
+    "tiny random components as in the SD 1.5 stand-in, but a UNet with 8 input channels (noisy latent and the "
+    "input image's latent), as the real InstructPix2Pix UNet has",
+)
+def instruct_pix2pix(out: Path) -> None:
+    from diffusers import StableDiffusionInstructPix2PixPipeline
+
+    tiny_sd_variant(out, StableDiffusionInstructPix2PixPipeline, in_channels=8)
+
+
+@standin(
+    "lllyasviel/control_v11p_sd15_canny",
+    "ControlNetModel for the SD 1.5 stand-in: built from its tiny UNet with ControlNetModel.from_unet (same "
+    "blocks and cross-attention width, UNet weights copied, zero-initialised output convolutions, the default "
+    "conditioning embedding for RGB edge images at 8x the latent size)",
+)
+def controlnet_sd15_canny(out: Path) -> None:
+    from diffusers import ControlNetModel
+
+    ControlNetModel.from_unet(tiny_sd_components()["unet"]).save_pretrained(out, safe_serialization=True)

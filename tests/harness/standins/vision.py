@@ -77,3 +77,25 @@ def vit_base_patch16_224(out: Path) -> None:
                        num_attention_heads=2, intermediate_size=64, id2label=dict(enumerate(names)),
                        label2id={n: i for i, n in enumerate(names)}, architectures=["ViTForImageClassification"])
     ViTForImageClassification(config).save_pretrained(out)
+
+
+# --- Chapter 08 (editing, inpainting and segmentation) ---
+
+@standin(
+    "facebook/sam-vit-base",
+    "the real SamProcessor settings (longest side resized to 1024 and padded to 1024 x 1024, ImageNet mean/std, "
+    "256 px mask inputs); tiny random SamModel (ViT image encoder at 1024 px with 16 px patches, 2 layers, 32 d, "
+    "windowed and global attention; prompt encoder and mask decoder 32 d, 3 candidate masks with IoU scores)",
+)
+def sam_vit_base(out: Path) -> None:
+    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+
+    SamProcessor(image_processor=SamImageProcessor()).save_pretrained(out)  # its defaults are the real settings
+    torch.manual_seed(0)
+    config = SamConfig(
+        vision_config={"hidden_size": 32, "output_channels": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+                       "window_size": 14, "global_attn_indexes": [1], "mlp_dim": 64, "num_pos_feats": 16},
+        prompt_encoder_config={"hidden_size": 32, "mask_input_channels": 4},
+        mask_decoder_config={"hidden_size": 32, "mlp_dim": 64, "num_attention_heads": 2, "iou_head_hidden_dim": 32},
+    )
+    SamModel(config).save_pretrained(out)
