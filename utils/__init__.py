@@ -10,6 +10,7 @@
 - ``utils.profiling``: ``Measurement``, ``measure``, ``process_peak_memory_bytes``, ``format_bytes``, ``model_size_bytes``.
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
 - ``utils.digits``: ``mnist_to_tensors``, ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
+- ``utils.images``: ``image_size``, ``check_image_and_mask`` (pictures and inpainting masks, with clear errors).
 """
 
 from .audio import check_sample_rate, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
@@ -18,6 +19,7 @@ from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
 from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
+from .images import check_image_and_mask, image_size
 from .profiling import Measurement, format_bytes, measure, model_size_bytes, process_peak_memory_bytes
 from .seed import make_generator, set_seed
 
@@ -52,4 +54,6 @@ __all__ = [
     "DigitClassifier",
     "frechet_distance",
     "mnist_to_tensors",
+    "image_size",
+    "check_image_and_mask",
 ]
