@@ -128,3 +128,54 @@ def test_plot_waveform():
     assert len(plot_waveform(sine(), 16000, spectrogram=False).axes) == 1
     assert len(plot_waveform(np.zeros(10), 16000).axes) == 1  # too short for a spectrogram
     plt.close("all")
+
+
+# --- load_audio and check_mono ---
+from utils.audio import check_mono, load_audio  # noqa: E402
+
+
+def test_load_audio_path_and_bytes(tmp_path):
+    import soundfile as sf
+
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(800) / 8000)).astype(np.float32)
+    mono_path, stereo_path = tmp_path / "mono.flac", tmp_path / "stereo.wav"
+    sf.write(mono_path, tone, 8000)
+    sf.write(stereo_path, np.stack([tone, -tone], axis=1), 16000)
+    wave_, sr = load_audio(mono_path)
+    assert sr == 8000 and wave_.shape == (800,) and wave_.dtype == np.float32
+    assert np.abs(wave_ - tone).max() < 1e-3
+    wave_, sr = load_audio(stereo_path.read_bytes())
+    assert sr == 16000 and wave_.shape == (2, 800)
+    np.testing.assert_allclose(wave_[1], -wave_[0], atol=1e-4)
+
+
+def test_load_audio_errors(tmp_path):
+    import soundfile as sf
+
+    with pytest.raises(FileNotFoundError, match="no audio file"):
+        load_audio(tmp_path / "missing.wav")
+    with pytest.raises(ValueError, match="bytes are empty"):
+        load_audio(b"")
+    sf.write(tmp_path / "empty.wav", np.zeros(0, np.float32), 16000)
+    with pytest.raises(ValueError, match="no samples"):
+        load_audio(tmp_path / "empty.wav")
+
+
+def test_check_mono_accepts_one_clip():
+    clip = np.zeros(1600, np.float32)
+    assert check_mono(clip, 16000, 16000).shape == (1600,)
+    assert check_mono(torch.zeros(1, 1600), 16000).shape == (1600,)
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.zeros((2, 1600)), "stereo"),
+    (np.zeros(0), "empty"),
+])
+def test_check_mono_errors(bad, match):
+    with pytest.raises(ValueError, match=match):
+        check_mono(bad, 16000, 16000)
+
+
+def test_check_mono_wrong_rate_says_how_to_resample():
+    with pytest.raises(ValueError, match=r"utils.resample\(waveform, 8000, 16000\)"):
+        check_mono(np.zeros(800), 8000, 16000)

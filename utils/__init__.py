@@ -5,7 +5,7 @@
 - ``utils.seed``: ``set_seed``, ``make_generator``.
 - ``utils.display``: ``to_numpy_image``, ``to_pil``, ``show_images``, ``plot_curves``,
   ``plot_bars``.
-- ``utils.audio``: ``check_sample_rate``, ``to_mono_numpy``, ``resample``, ``play_audio``,
+- ``utils.audio``: ``check_sample_rate``, ``load_audio``, ``check_mono``, ``to_mono_numpy``, ``resample``, ``play_audio``,
   ``save_wav``, ``plot_waveform``.
 - ``utils.profiling``: ``Measurement``, ``measure``, ``process_peak_memory_bytes``, ``format_bytes``, ``model_size_bytes``.
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
@@ -13,7 +13,7 @@
 - ``utils.images``: ``image_size``, ``check_image_and_mask`` (pictures and inpainting masks, with clear errors).
 """
 
-from .audio import check_sample_rate, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
+from .audio import check_mono, check_sample_rate, load_audio, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
 from .config import QUICK_ENV_VAR, is_quick_mode, pick
 from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
 from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
@@ -39,6 +39,8 @@ __all__ = [
     "plot_curves",
     "plot_bars",
     "check_sample_rate",
+    "load_audio",
+    "check_mono",
     "to_mono_numpy",
     "resample",
     "play_audio",

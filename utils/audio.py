@@ -1,4 +1,4 @@
-"""Audio helpers: validate sample rates, convert to mono, resample, play, save, plot."""
+"""Audio helpers: validate sample rates, load, check and convert to mono, resample, play, save, plot."""
 
 from __future__ import annotations
 
@@ -84,6 +84,49 @@ def to_mono_numpy(waveform: Any) -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError("waveform contains NaN or inf values; check the model output.")
     return arr
+
+
+def load_audio(source: str | Path | bytes) -> tuple[np.ndarray, int]:
+    """Read a WAV, FLAC or OGG file (a path, or the file's bytes) with soundfile: no FFmpeg needed.
+
+    Returns ``(waveform, sample_rate)``: float32 in [-1, 1], shaped (samples,) for mono and
+    (channels, samples) otherwise. Raises ValueError for a file with no samples.
+    """
+    import io
+
+    import soundfile as sf
+
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise ValueError("the audio bytes are empty; check how the file was read.")
+        source = io.BytesIO(source)
+    elif not Path(source).is_file():
+        raise FileNotFoundError(f"no audio file at {source}")
+    data, sample_rate = sf.read(source, dtype="float32", always_2d=True)
+    if data.shape[0] == 0:
+        raise ValueError("the audio file holds no samples (0 s); record or pick another file.")
+    data = data.T  # (channels, samples)
+    return (data[0] if data.shape[0] == 1 else data), int(sample_rate)
+
+
+def check_mono(waveform: Any, sample_rate: int, expected_rate: int | None = None) -> np.ndarray:
+    """Check that ``waveform`` is one non-empty mono clip at ``expected_rate`` Hz; return it as float32.
+
+    Unlike ``to_mono_numpy``, several channels are an error (a speech model wants one voice track:
+    choose or mix the channels yourself), as are an empty clip and a wrong sample rate.
+    """
+    check_sample_rate(sample_rate, expected_rate)
+    arr = _as_numpy(waveform)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"expected one mono clip shaped (samples,), got shape {tuple(arr.shape)}: for stereo, mix the "
+            "channels with utils.to_mono_numpy(waveform) or pick one with waveform[0]."
+        )
+    if arr.size == 0:
+        raise ValueError("the clip is empty (0 samples); check the recording or the slice you took.")
+    return to_mono_numpy(arr)
 
 
 def resample(waveform: Any, orig_sr: int, target_sr: int) -> np.ndarray:

@@ -59,3 +59,45 @@ def npm_package_dir(name: str) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(tmp) / "x" / "package"), target / "package")
     return target / "package"
+
+
+# Debian packages that carry real recordings (Debian's archive is reachable where the tests run), fetched
+# with `apt-get download` (no root needed) or straight from the archive's pool, and unpacked with
+# `dpkg -x` into .cache/assets/apt/<name>_<version>/ on first use.
+APT_ASSETS = {
+    "asterisk-core-sounds-en-wav": ("1.6.1-1", "pool/main/a/asterisk-core-sounds"),
+    "asterisk-core-sounds-en": ("1.6.1-1", "pool/main/a/asterisk-core-sounds"),
+    "pocketsphinx-testdata": ("0.8+5prealpha+1-15", "pool/main/p/pocketsphinx"),
+}
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+
+def apt_package_dir(name: str) -> Path:
+    """Root of the unpacked Debian package `name` from APT_ASSETS (its files under usr/share/...)."""
+    import shutil
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    version, pool = APT_ASSETS[name]
+    repo = Path(__file__).resolve().parents[2]
+    target = repo / ".cache" / "assets" / "apt" / f"{name}_{version}"
+    if (target / "usr").is_dir():
+        return target
+    if shutil.which("dpkg") is None:
+        raise MissingAsset(f"dpkg is needed once to unpack the test asset {name}={version} (a Debian system)")
+    with tempfile.TemporaryDirectory() as tmp:
+        deb = Path(tmp) / f"{name}_{version}_all.deb"
+        got = subprocess.run(["apt-get", "download", f"{name}={version}"], cwd=tmp, capture_output=True,
+                             timeout=300) if shutil.which("apt-get") else None
+        if got is None or got.returncode != 0 or not deb.exists():
+            url = f"{DEBIAN_MIRROR}/{pool}/{deb.name.replace('+', '%2B')}"
+            try:
+                urllib.request.urlretrieve(url, deb)
+            except OSError as err:
+                raise MissingAsset(f"could not fetch the test asset {name}={version} with apt-get download "
+                                   f"or from {url}: {err}") from err
+        subprocess.run(["dpkg", "-x", str(deb), str(Path(tmp) / "x")], check=True, timeout=300)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(Path(tmp) / "x"), target)
+    return target

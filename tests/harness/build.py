@@ -1,6 +1,7 @@
 """Build (or reuse) the local Hugging Face cache of stand-ins.
 
     python -m tests.harness.build [HF_HOME]      # default: .cache/hf-standins in the repo
+    python -m tests.harness.build --only openai/whisper-base,Systran/faster-whisper-base
 
 Each stand-in is rebuilt only when its stamp changes: a hash of the builder module's source, the
 shared harness code and the versions of the libraries that write the files.
@@ -37,7 +38,7 @@ def _stamp(standin) -> str:
     return h.hexdigest()[:16]
 
 
-def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
+def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True, only: set[str] | None = None) -> Path:
     """Make sure every registered stand-in is in the cache at `hf_home`; return `hf_home`.
 
     A builder that fails is reported (and listed in standin-failures.txt, which a test reads) but does
@@ -50,6 +51,8 @@ def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
     stamps.mkdir(parents=True, exist_ok=True)
     failed: dict[str, str] = {}
     for repo_id, standin in REGISTRY.items():
+        if only is not None and repo_id not in only:
+            continue
         stamp_file = stamps / (repo_id.replace("/", "--") + f".{standin.repo_type}")
         stamp = _stamp(standin)
         done = repo_folder(hf_home, repo_id) if standin.repo_type == "model" else dataset_folder(hf_home, repo_id)
@@ -62,7 +65,7 @@ def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
                 if standin.repo_type == "model":
                     install_snapshot(hf_home, repo_id, Path(tmp))
                 else:
-                    install_dataset(hf_home, repo_id, Path(tmp))
+                    install_dataset(hf_home, repo_id, Path(tmp), standin.config)
         except Exception as err:  # keep going: the other stand-ins still serve their notebooks
             failed[repo_id] = f"{type(err).__name__}: {err}"
             print(f"[stand-ins] FAILED to build {repo_id}: {failed[repo_id]}", file=sys.stderr, flush=True)
@@ -71,13 +74,18 @@ def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True) -> Path:
         stamp_file.write_text(stamp)
         if verbose:
             print(f"[stand-ins] built {repo_id} in {time.perf_counter() - t0:.1f} s", flush=True)
+    if only is not None:  # a partial build leaves the record of the last full one alone
+        return hf_home
     (hf_home / "standin-failures.txt").write_text("".join(f"{k}: {v}\n" for k, v in failed.items()))
     return hf_home
 
 
 if __name__ == "__main__":
-    home = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_HF_HOME
-    if "--clean" in sys.argv:
+    args = sys.argv[1:]
+    only = set(args.pop(args.index("--only") + 1).split(",")) if "--only" in args else None
+    positional = [a for a in args if not a.startswith("--")]
+    home = Path(positional[0]) if positional else DEFAULT_HF_HOME
+    if "--clean" in args:
         shutil.rmtree(home, ignore_errors=True)
-    build_all(home)
+    build_all(home, only=only)
     print(f"stand-in cache ready at {home}")

@@ -67,11 +67,12 @@ def dataset_folder(hf_home: Path, repo_id: str) -> Path:
     return Path(hf_home) / "datasets" / f"{org}___{camelcase_to_snakecase(name)}"
 
 
-def install_dataset(hf_home: Path, repo_id: str, src: Path) -> Path:
-    """Prepare the `<split>.parquet` files under `src` as the cached Arrow copy of dataset `repo_id`.
+def install_dataset(hf_home: Path, repo_id: str, src: Path, config: str = "default") -> Path:
+    """Prepare the `<split>.parquet` files under `src` as the cached Arrow copy of dataset `repo_id`
+    (configuration `config`: `load_dataset(repo_id, config)`).
 
     With HF_DATASETS_OFFLINE=1, `load_dataset("org/name")` does not read a hub snapshot: it falls back
-    to the prepared cache `$HF_HOME/datasets/org___name/default/0.0.0/<hash>/`, which this writes
+    to the prepared cache `$HF_HOME/datasets/org___name/<config>/0.0.0/<hash>/`, which this writes
     (dataset_info.json + `<name>-<split>.arrow`, through datasets' own Parquet builder).
     """
     from datasets.packaged_modules.parquet.parquet import Parquet
@@ -84,11 +85,11 @@ def install_dataset(hf_home: Path, repo_id: str, src: Path) -> Path:
     if root.exists():
         shutil.rmtree(root)
     with tempfile.TemporaryDirectory(prefix="dataset-") as tmp:
-        builder = Parquet(cache_dir=tmp, dataset_name=name, data_files=splits)
+        builder = Parquet(cache_dir=tmp, dataset_name=name, data_files=splits, config_name=config)
         builder.download_and_prepare()
         prepared = Path(builder.cache_dir)
         digest = hashlib.sha1("".join(_sha256(Path(p)) for p in splits.values()).encode()).hexdigest()[:16]
-        target = root / "default" / "0.0.0" / digest
+        target = root / config / "0.0.0" / digest
         target.parent.mkdir(parents=True)
         shutil.move(str(prepared), target)
     for lock in target.glob("*.lock"):

@@ -21,22 +21,23 @@ class Standin:
     description: str
     build: Callable[[Path], None]
     repo_type: str = "model"  # or "dataset"
+    config: str = "default"  # a data set's configuration name, e.g. "clean"
 
 
 REGISTRY: dict[str, Standin] = {}
 
 
-def standin(repo_id: str, description: str, repo_type: str = "model"):
-    """Decorator that registers a builder for `repo_id`."""
+def standin(repo_id: str, description: str, repo_type: str = "model", config: str = "default"):
+    """Decorator that registers a builder for `repo_id` (for a data set, of its configuration `config`)."""
 
     def register(build: Callable[[Path], None]) -> Callable[[Path], None]:
         if repo_id in REGISTRY:
             raise ValueError(f"two stand-ins for {repo_id}")
-        REGISTRY[repo_id] = Standin(repo_id, description, build, repo_type)
+        REGISTRY[repo_id] = Standin(repo_id, description, build, repo_type, config)
         return build
 
     return register
 
 
 # Importing the modules fills REGISTRY.
-from . import audio, datasets, diffusion, text, vision  # noqa: E402,F401
+from . import audio, datasets, diffusion, speech, text, vision  # noqa: E402,F401
