@@ -40,4 +40,4 @@ def standin(repo_id: str, description: str, repo_type: str = "model", config: st
 
 
 # Importing the modules fills REGISTRY.
-from . import audio, datasets, diffusion, speech, text, vision  # noqa: E402,F401
+from . import audio, datasets, diffusion, sound, speech, text, vision  # noqa: E402,F401
