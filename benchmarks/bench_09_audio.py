@@ -2,7 +2,7 @@
 (CTranslate2), on the same architecture and the same weights, with the same number of output tokens.
 
     python benchmarks/bench_09_audio.py                    # 30 s of audio, 64 tokens, 1 and 2 CPU threads
-    python benchmarks/bench_09_audio.py --quick            # smoke run: 5 s, 8 tokens, 1 repeat
+    python benchmarks/bench_09_audio.py --quick            # smoke run: a tiny Whisper, 5 s, 8 tokens
     python benchmarks/bench_09_audio.py --seconds 30 --tokens 64 --repeats 5 --json out.json
 
 Nothing is downloaded: a WhisperForConditionalGeneration with Whisper base's dimensions (d_model 512,
@@ -49,16 +49,22 @@ VOCAB = 51865
 NOT_TEXT = list(range(EOT, VOCAB))
 
 
-def random_whisper_base(folder: Path):
-    """A random Whisper base saved as transformers files (with a stand-in tokenizer) in `folder`."""
+BASE = {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048}
+TINY = {"d_model": 64, "layers": 1, "heads": 2, "ffn": 128}     # --quick: the plumbing only
+
+
+def random_whisper_base(folder: Path, size: dict = BASE):
+    """A random Whisper (base's dimensions unless `size` says otherwise) saved as transformers files, with
+    a stand-in tokenizer, in `folder`."""
     from tokenizers import Tokenizer
     from tokenizers.models import WordLevel
     from transformers import GenerationConfig, PreTrainedTokenizerFast, WhisperConfig, WhisperForConditionalGeneration
 
     torch.manual_seed(0)
-    config = WhisperConfig(vocab_size=VOCAB, num_mel_bins=80, d_model=512, encoder_layers=6, decoder_layers=6,
-                           encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
-                           decoder_ffn_dim=2048, max_source_positions=1500, max_target_positions=448,
+    config = WhisperConfig(vocab_size=VOCAB, num_mel_bins=80, d_model=size["d_model"], encoder_layers=size["layers"],
+                           decoder_layers=size["layers"], encoder_attention_heads=size["heads"],
+                           decoder_attention_heads=size["heads"], encoder_ffn_dim=size["ffn"],
+                           decoder_ffn_dim=size["ffn"], max_source_positions=1500, max_target_positions=448,
                            bos_token_id=EOT, eos_token_id=EOT, pad_token_id=EOT, decoder_start_token_id=SOT)
     model = WhisperForConditionalGeneration(config).eval()
     model.generation_config = GenerationConfig(decoder_start_token_id=SOT, eos_token_id=EOT, pad_token_id=EOT,
@@ -156,7 +162,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=64, help="output tokens per run, forced in both engines")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="CPU thread counts")
-    parser.add_argument("--quick", action="store_true", help="5 s, 8 tokens, 1 repeat, 1 thread: a smoke run")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: a 1-layer, 64-wide Whisper, 5 s, 8 tokens, 1 repeat, 1 thread")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     if args.quick:
@@ -172,7 +179,7 @@ def main() -> None:
     thread_counts = [None] if on_gpu else args.threads
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        model = random_whisper_base(Path(tmp) / "hf")
+        model = random_whisper_base(Path(tmp) / "hf", TINY if args.quick else BASE)
         # converted once; CTranslate2 quantises to the compute type when it loads the model
         ct2_path = convert(Path(tmp) / "hf", Path(tmp) / "ct2", "float16" if on_gpu else "float32")
         for threads in thread_counts:
@@ -192,7 +199,8 @@ def main() -> None:
                              "tokens": produced, "seconds": seconds, "rtf": seconds / args.seconds,
                              "peak_bytes": peak_rss()})
     where = describe_device(device)
-    print(f"\nWhisper base, random weights, {args.seconds:g} s of audio, {args.tokens} tokens forced, "
+    model_name = "Whisper, 1 layer, 64 wide (--quick)" if args.quick else "Whisper base"
+    print(f"\n{model_name}, random weights, {args.seconds:g} s of audio, {args.tokens} tokens forced, "
           f"median of {args.repeats} after a warm-up; {where}\n")
     print("| engine | compute | threads | tokens | s per run | RTF | peak memory |")
     print("|---|---|---|---|---|---|---|")
@@ -202,7 +210,8 @@ def main() -> None:
               f"{r['rtf']:.4f} | {memory} |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"device": where, "seconds": args.seconds, "tokens": args.tokens,
+        args.json.write_text(json.dumps({"device": where, "model": "tiny" if args.quick else "base",
+                                         "seconds": args.seconds, "tokens": args.tokens,
                                          "repeats": args.repeats, "rows": rows}, indent=2))
         print(f"\nwrote {args.json}")
 
