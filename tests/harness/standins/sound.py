@@ -52,22 +52,23 @@ def _roberta_tokenizer(max_length: int):
 @standin(
     "cvssp/audioldm2",
     "AudioLDM2Pipeline layout with tiny random parts: ClapModel (text branch on GPT-2's real BPE vocabulary), "
-    "T5 encoder (small T5-style vocabulary), GPT2LMHeadModel, projection model, AudioLDM2 UNet (two "
+    "T5 encoder (small T5-style vocabulary), GPT2Model as in the real repo (diffusers 0.42.1 needs it loaded as "
+    "GPT2LMHeadModel), projection model, AudioLDM2 UNet (two "
     "cross-attention streams and a self-attention one per block), VAE with 4x downsampling and 8 latent channels, SpeechT5HifiGan vocoder with "
-    "the real 64 mel bins, 160-sample hop and 16 kHz; a DDIMScheduler like AudioLDM's (beta 0.0015-0.0195, "
-    "scaled_linear; not checked against the real file)",
+    "the real 64 mel bins, 160-sample hop and 16 kHz; the real DDIMScheduler config (beta 0.0015-0.0195, scaled_linear, "
+    "epsilon) and tokenizer lengths (CLAP 512, T5 128)",
 )
 def audioldm2(out: Path) -> None:
     from diffusers import AudioLDM2Pipeline, AudioLDM2ProjectionModel, AudioLDM2UNet2DConditionModel, AutoencoderKL, DDIMScheduler
-    from transformers import (ClapConfig, ClapFeatureExtractor, ClapModel, GPT2Config, GPT2LMHeadModel,
+    from transformers import (ClapConfig, ClapFeatureExtractor, ClapModel, GPT2Config, GPT2Model,
                               SpeechT5HifiGan, SpeechT5HifiGanConfig, T5Config, T5EncoderModel, T5Tokenizer)
 
-    tokenizer = _roberta_tokenizer(77)
+    tokenizer = _roberta_tokenizer(512)   # the real CLAP tokenizer's model_max_length (the pipeline pads to it)
     tokenizer_2 = T5Tokenizer(vocab=small_sentencepiece_vocab(), extra_ids=100, model_max_length=128)
     torch.manual_seed(0)
     clap = ClapModel(ClapConfig(
         text_config={"vocab_size": len(tokenizer), "hidden_size": 16, "intermediate_size": 32, "num_attention_heads": 2,
-                     "num_hidden_layers": 1, "max_position_embeddings": 80, "pad_token_id": tokenizer.pad_token_id,
+                     "num_hidden_layers": 1, "max_position_embeddings": 514, "pad_token_id": tokenizer.pad_token_id,
                      "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "projection_dim": 16},
         audio_config={"spec_size": 8, "window_size": 4, "num_mel_bins": 8, "intermediate_size": 37, "depths": [1, 1],
                       "num_attention_heads": [1, 1], "num_hidden_layers": 1, "hidden_size": 192, "projection_dim": 16,
@@ -75,8 +76,12 @@ def audioldm2(out: Path) -> None:
         projection_dim=16))
     t5 = T5EncoderModel(T5Config(vocab_size=32128, d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=1,
                                  relative_attention_num_buckets=8))
-    language_model = GPT2LMHeadModel(GPT2Config(n_embd=16, n_head=2, n_layer=1, vocab_size=1000, n_positions=128,
-                                                bos_token_id=0, eos_token_id=0))
+    # The real repo holds a GPT2Model (model_index.json and language_model/config.json). diffusers 0.42.1 calls
+    # _update_model_kwargs_for_generation on it, which a GPT2Model lacks under transformers 5, so the real repo
+    # only runs with language_model=GPT2LMHeadModel.from_pretrained(..., subfolder="language_model") passed in;
+    # the stand-in keeps the GPT2Model so that a notebook which forgets this fails here too.
+    language_model = GPT2Model(GPT2Config(n_embd=16, n_head=2, n_layer=1, vocab_size=1000, n_positions=128,
+                                          bos_token_id=0, eos_token_id=0))
     language_model.config.max_new_tokens = 8
     projection = AudioLDM2ProjectionModel(text_encoder_dim=16, text_encoder_1_dim=32, langauge_model_dim=16)
     unet = AudioLDM2UNet2DConditionModel(
@@ -92,6 +97,7 @@ def audioldm2(out: Path) -> None:
         model_in_dim=64, sampling_rate=16000, upsample_initial_channel=32, upsample_rates=[5, 4, 2, 2, 2],
         upsample_kernel_sizes=[16, 16, 8, 4, 4], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
         normalize_before=True))
+    # The real scheduler/scheduler_config.json (cvssp/audioldm2@c8e7e189), as diffusers' conversion script writes it.
     scheduler = DDIMScheduler(beta_start=0.0015, beta_end=0.0195, beta_schedule="scaled_linear", clip_sample=False,
                               set_alpha_to_one=False, steps_offset=1, num_train_timesteps=1000)
     pipe = AudioLDM2Pipeline(vae=vae, text_encoder=clap, text_encoder_2=t5, projection_model=projection,
