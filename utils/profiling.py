@@ -42,8 +42,9 @@ def measure(device: DeviceLike = None) -> Iterator[Measurement]:
     """Time a block and record its peak memory increase on ``device``.
 
     Usage: ``with measure("cpu") as m: ...`` then read ``m.seconds``, ``m.peak_bytes``
-    (filled in on exit). CPU samples process RSS every ~1 ms, CUDA uses
-    ``torch.cuda.max_memory_allocated``, MPS estimates end-minus-start driver memory.
+    (filled in on exit). CPU samples the process's resident memory every ~1 ms (its total and, on Linux,
+    its anonymous part, which file pages dropped under memory pressure do not hide) and reports the larger
+    increase; CUDA uses ``torch.cuda.max_memory_allocated``, MPS estimates end-minus-start driver memory.
     """
     dev = get_device(device)
     m = Measurement(device=str(dev))
@@ -73,13 +74,13 @@ def measure(device: DeviceLike = None) -> Iterator[Measurement]:
     else:
         m.method = f"process RSS sampled every {_CPU_INTERVAL_S * 1000:g} ms"
         proc = psutil.Process()
-        start_bytes = proc.memory_info().rss
-        peak = [start_bytes]
+        start = _resident(proc)
+        peak = list(start)
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                peak[0] = max(peak[0], proc.memory_info().rss)
+                peak[:] = map(max, peak, _resident(proc))
                 stop.wait(_CPU_INTERVAL_S)
 
         sampler = threading.Thread(target=sample, name="utils.measure", daemon=True)
@@ -89,10 +90,22 @@ def measure(device: DeviceLike = None) -> Iterator[Measurement]:
             yield m
         finally:
             m.seconds = time.perf_counter() - t0
-            peak[0] = max(peak[0], proc.memory_info().rss)
+            peak[:] = map(max, peak, _resident(proc))
             stop.set()
             sampler.join()
-            m.peak_bytes = max(peak[0] - start_bytes, 0)
+            m.peak_bytes = max(peak[0] - start[0], peak[1] - start[1], 0)
+
+
+def _resident(proc: psutil.Process) -> tuple[int, int]:
+    """(resident bytes, anonymous resident bytes) of ``proc``.
+
+    Under memory pressure the kernel drops file-backed pages (mapped libraries, mmapped weights) of the
+    process while a block allocates, so the total can stay flat while the block's own (anonymous) pages
+    grow; :func:`measure` reports the larger of the two increases. Linux reports shared (file-backed)
+    pages; elsewhere the anonymous part is taken to be the total.
+    """
+    info = proc.memory_info()
+    return info.rss, info.rss - getattr(info, "shared", 0)
 
 
 def process_peak_memory_bytes(device: DeviceLike = None) -> int:
