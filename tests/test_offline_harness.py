@@ -173,3 +173,18 @@ def test_sam_standin_has_the_real_processor_and_three_masks():
         out = model(**inputs)
     masks = processor.post_process_masks(out.pred_masks, inputs["original_sizes"], inputs["reshaped_input_sizes"])
     assert tuple(out.iou_scores.shape) == (1, 1, 3) and tuple(masks[0].shape) == (1, 3, 480, 640)
+
+
+def test_tinystories_answers_chapter_2s_data_files():
+    """Chapter 2 downloads one training shard of the real repo (data_files); offline the stand-in answers
+    that configuration too, and a data_files dict it was not built for fails as it would online."""
+    from datasets import load_dataset
+
+    from tests.harness.standins.datasets import STORIES_DATA_FILES
+
+    validation = load_dataset("roneneldan/TinyStories", data_files=STORIES_DATA_FILES, split="validation[:3]")
+    assert len(validation) == 3 and all(text.strip() for text in validation["text"])
+    train = load_dataset("roneneldan/TinyStories", data_files=STORIES_DATA_FILES, split="train")
+    assert len(train) > 1000
+    with pytest.raises((ValueError, FileNotFoundError)):
+        load_dataset("roneneldan/TinyStories", data_files={"train": "data/train-00001-of-00004-x.parquet"})

