@@ -11,11 +11,13 @@
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
 - ``utils.digits``: ``mnist_to_tensors``, ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
 - ``utils.images``: ``image_size``, ``check_image_and_mask`` (pictures and inpainting masks, with clear errors).
+- ``utils.diagrams``: ``show_diagram`` (the drawn diagrams of chapters 2-4).
 """
 
 from .audio import check_mono, check_sample_rate, load_audio, play_audio, plot_waveform, resample, save_wav, to_mono_numpy
 from .config import QUICK_ENV_VAR, is_quick_mode, pick
 from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
+from .diagrams import show_diagram
 from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
@@ -58,4 +60,5 @@ __all__ = [
     "mnist_to_tensors",
     "image_size",
     "check_image_and_mask",
+    "show_diagram",
 ]
