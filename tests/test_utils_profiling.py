@@ -1,7 +1,7 @@
 import subprocess
-from collections import namedtuple
 import sys
 import time
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
