@@ -3,19 +3,20 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from utils.device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
+from utils.device import DEVICE_ENV_VAR, DTYPE_ENV_VAR, describe_device, get_device, get_dtype, tolerance
 
 
 @pytest.fixture(autouse=True)
 def no_env(monkeypatch):
     monkeypatch.delenv(DEVICE_ENV_VAR, raising=False)
+    monkeypatch.delenv(DTYPE_ENV_VAR, raising=False)
 
 
 def fake_hw(monkeypatch, cuda=False, mps=False, n_gpus=1, bf16=False):
     """Pretend which accelerators exist."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: n_gpus if cuda else 0)
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: bf16)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
 
 
@@ -118,3 +119,91 @@ def test_describe(monkeypatch):
     assert describe_device() == "cuda:0 (NVIDIA H100, 80.0 GiB), float16"
     fake_hw(monkeypatch, mps=True)
     assert describe_device() == "mps (Apple GPU), float16"
+
+
+def fake_gpu(monkeypatch, native_bf16: bool):
+    """A CUDA GPU that computes bfloat16 natively (A100-like) or only emulates it (T4-like).
+
+    torch.cuda.is_bf16_supported() answers True for both by default (including_emulation=True).
+    """
+    fake_hw(monkeypatch, cuda=True)
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: native_bf16 or including_emulation
+    )
+
+
+def test_t4_like_gpu_gets_float16_even_where_bf16_is_allowed(monkeypatch):
+    fake_gpu(monkeypatch, native_bf16=False)
+    assert torch.cuda.is_bf16_supported()  # the default query says yes: emulated
+    assert get_dtype("cuda", allow_bf16=True) == torch.float16
+    assert get_dtype("cuda") == torch.float16
+
+
+def test_a100_like_gpu_gets_bfloat16_where_allowed(monkeypatch):
+    fake_gpu(monkeypatch, native_bf16=True)
+    assert get_dtype("cuda", allow_bf16=True) == torch.bfloat16
+    assert get_dtype("cuda") == torch.float16
+
+
+def test_no_gpu_gets_float32(monkeypatch):
+    fake_hw(monkeypatch, cuda=False, bf16=True)
+    assert get_dtype(allow_bf16=True) == torch.float32
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("float16", torch.float16), ("bfloat16", torch.bfloat16), ("float32", torch.float32),
+     (" Float16 ", torch.float16), ("torch.bfloat16", torch.bfloat16)],
+)
+def test_dtype_env_overrides_every_device(monkeypatch, value, expected):
+    monkeypatch.setenv(DTYPE_ENV_VAR, value)
+    fake_hw(monkeypatch)
+    assert get_dtype() == expected
+    assert get_dtype("cpu", allow_bf16=True) == expected
+    fake_gpu(monkeypatch, native_bf16=True)
+    assert get_dtype("cuda") == expected
+    assert get_dtype("cuda", allow_bf16=True) == expected
+    fake_hw(monkeypatch, mps=True)
+    assert get_dtype("mps") == expected
+
+
+def test_dtype_env_empty_is_unset(monkeypatch):
+    monkeypatch.setenv(DTYPE_ENV_VAR, "  ")
+    fake_hw(monkeypatch)
+    assert get_dtype() == torch.float32
+
+
+@pytest.mark.parametrize("bad", ["fp16", "half", "float64", "int8", "bf16"])
+def test_dtype_env_error_lists_the_valid_values(monkeypatch, bad):
+    monkeypatch.setenv(DTYPE_ENV_VAR, bad)
+    fake_hw(monkeypatch)
+    with pytest.raises(ValueError, match=r"GENAI_DTYPE=.*'float32', 'float16', 'bfloat16'.*unset"):
+        get_dtype()
+
+
+def test_describe_reports_the_override(monkeypatch):
+    monkeypatch.setenv(DTYPE_ENV_VAR, "float16")
+    fake_hw(monkeypatch)
+    assert describe_device("cpu").endswith(", float16")
+
+
+def test_tolerance_follows_the_dtype():
+    assert tolerance(torch.float32) == 1e-4
+    assert tolerance(torch.float32, float32=1e-6) == 1e-6  # float32 keeps its own bound
+    assert tolerance(torch.float64, float32=1e-6) == 1e-6
+    assert tolerance(torch.float16) == pytest.approx(20 * 2**-10)
+    assert tolerance(torch.bfloat16) == pytest.approx(20 * 2**-7)
+    assert tolerance(torch.float16, float32=0.05) == 0.05  # never tighter than the float32 bound
+    assert tolerance(torch.float32) < tolerance(torch.float16) < tolerance(torch.bfloat16)
+    with pytest.raises(TypeError, match="floating-point"):
+        tolerance(torch.int8)
+
+
+def test_tolerance_holds_for_a_real_half_precision_computation():
+    """A float16/bfloat16 matmul-softmax chain stays within the rule; float32 within 1e-4."""
+    g = torch.Generator().manual_seed(0)
+    q, k = torch.randn(64, 32, generator=g), torch.randn(64, 32, generator=g)
+    exact = torch.softmax(q @ k.T / 32**0.5, -1).double()
+    for dtype in (torch.float32, torch.float16, torch.bfloat16):
+        approx = torch.softmax(q.to(dtype) @ k.to(dtype).T / 32**0.5, -1).double()
+        assert (approx - exact).abs().max() < tolerance(dtype), dtype

@@ -1,7 +1,8 @@
 """Shared helpers for the course notebooks (CPU, CUDA or Apple MPS).
 
 - ``utils.config``: ``QUICK_ENV_VAR``, ``is_quick_mode``, ``pick`` (quick vs full workloads).
-- ``utils.device``: ``DEVICE_ENV_VAR``, ``get_device``, ``get_dtype``, ``describe_device``.
+- ``utils.device``: ``DEVICE_ENV_VAR``, ``DTYPE_ENV_VAR``, ``get_device``, ``get_dtype``, ``tolerance``,
+  ``describe_device``.
 - ``utils.seed``: ``set_seed``, ``make_generator``.
 - ``utils.display``: ``to_numpy_image``, ``to_pil``, ``show_images``, ``plot_curves``,
   ``plot_bars``.
@@ -18,7 +19,7 @@ from .audio import check_mono, check_sample_rate, load_audio, play_audio, plot_w
 from .config import QUICK_ENV_VAR, is_quick_mode, pick
 from .digits import DigitClassifier, frechet_distance, mnist_to_tensors
 from .diagrams import show_diagram
-from .device import DEVICE_ENV_VAR, describe_device, get_device, get_dtype
+from .device import DEVICE_ENV_VAR, DTYPE_ENV_VAR, describe_device, get_device, get_dtype, tolerance
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
 from .images import check_image_and_mask, image_size
@@ -30,6 +31,8 @@ __all__ = [
     "is_quick_mode",
     "pick",
     "DEVICE_ENV_VAR",
+    "DTYPE_ENV_VAR",
+    "tolerance",
     "get_device",
     "get_dtype",
     "describe_device",

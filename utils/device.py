@@ -8,12 +8,14 @@ import re
 import torch
 
 DEVICE_ENV_VAR = "GENAI_DEVICE"
+DTYPE_ENV_VAR = "GENAI_DTYPE"
 
 DeviceLike = str | torch.device | None
 
 _VALID = '"cpu", "cuda", "cuda:N" (N = GPU index) or "mps"'
 _DEVICE_RE = re.compile(r"^(cpu|mps|cuda)(?::(\d+))?$")
 _CPU_HINT = "or call get_device('cpu') to run on the CPU (slower)."
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
 def _parse(preferred: str | torch.device, source: str) -> torch.device:
@@ -83,20 +85,67 @@ def get_device(preferred: DeviceLike = None) -> torch.device:
     return device
 
 
+def dtype_override() -> torch.dtype | None:
+    """Return the dtype that ``GENAI_DTYPE`` asks for, or None when it is unset or empty.
+
+    Raises:
+        ValueError: a value other than ``float32``, ``float16`` or ``bfloat16``.
+    """
+    raw = os.environ.get(DTYPE_ENV_VAR, "")
+    value = raw.strip().lower().removeprefix("torch.")
+    if not value:
+        return None
+    if value not in _DTYPES:
+        raise ValueError(
+            f"{DTYPE_ENV_VAR}={raw!r} is not a dtype the course runs in; set it to "
+            f"{', '.join(repr(name) for name in _DTYPES)}, or unset it to let the device decide."
+        )
+    return _DTYPES[value]
+
+
 def get_dtype(device: DeviceLike = None, *, allow_bf16: bool = False) -> torch.dtype:
     """Return a sensible compute dtype for ``device`` (resolved with :func:`get_device`).
 
     float32 on CPU (never half precision), float16 on MPS, and on CUDA float16,
-    or bfloat16 if ``allow_bf16`` and the GPU supports it.
+    or bfloat16 if ``allow_bf16`` and the GPU computes in bfloat16 natively (compute
+    capability 8.0 or newer: A100, L4, H100, RTX 30xx). A T4 or V100 only emulates
+    bfloat16, slowly, so it gets float16.
+
+    The ``GENAI_DTYPE`` environment variable (``float32``, ``float16`` or ``bfloat16``)
+    overrides this choice on every device and for every call, ``allow_bf16`` or not:
+    ``GENAI_DTYPE=float16`` on a CPU runs the number formats a T4 learner gets.
+
+    Raises:
+        ValueError: ``GENAI_DTYPE`` holds another value (the message lists the valid ones).
     """
+    override = dtype_override()
     device = get_device(device)
+    if override is not None:
+        return override
     if device.type == "cpu":
         return torch.float32
     if device.type == "mps":
         return torch.float16
-    if allow_bf16 and torch.cuda.is_bf16_supported():
+    if allow_bf16 and torch.cuda.is_bf16_supported(including_emulation=False):
         return torch.bfloat16
     return torch.float16
+
+
+def tolerance(dtype: torch.dtype, float32: float = 1e-4) -> float:
+    """How far apart two computations of the same values (of order one) may be in ``dtype``.
+
+    The one rule the course uses when it checks code written by hand against a library's
+    version run in the same dtype: in float32 (or float64) the check keeps its own
+    tolerance ``float32``; in float16 or bfloat16 it may differ by 20 machine epsilons of
+    that dtype (float16: 0.0195, bfloat16: 0.156), or ``float32`` if that is larger.
+    Half precision rounds every intermediate result, so a tighter bound fails on correct
+    code; float32 is never loosened.
+    """
+    if not dtype.is_floating_point:
+        raise TypeError(f"tolerance() takes a floating-point dtype, not {dtype}")
+    if torch.finfo(dtype).bits >= 32:
+        return float32
+    return max(float32, 20 * torch.finfo(dtype).eps)
 
 
 def describe_device(device: DeviceLike = None) -> str:
