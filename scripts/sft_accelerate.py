@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
     peaks = accelerator.gather(torch.tensor([process_peak_memory_bytes(device)], device=device)).tolist()
     rest_s = train_s - step1_s
     results = {
-        "num_processes": world, "losses": losses, "grad_norms": grad_norms, "tokens_per_s": tokens_seen / train_s,
+        "num_processes": world, "mixed_precision": accelerator.mixed_precision, "losses": losses, "grad_norms": grad_norms, "tokens_per_s": tokens_seen / train_s,
         "tokens_per_s_after_step1": (tokens_seen - step1_tokens) / rest_s if args.steps > 1 else None,
         "examples_per_s": args.steps * args.global_batch / train_s, "peak_memory_bytes": peaks,
         "trainable_params": trainable, "total_params": total, "gradient_checkpointing": args.gradient_checkpointing,

@@ -63,6 +63,21 @@ def test_both_process_counts_ran(runs):
         assert len(result["peak_memory_bytes"]) == n and all(b > 0 for b in result["peak_memory_bytes"])
         assert len(result["losses"]) == 3 and result["tokens_per_s"] > 0
         assert result["full_finetune"] is False and 0 < result["trainable_params"] < result["total_params"]
+        assert result["mixed_precision"] == "no"  # chapter 6 compares the runs only when both say so
+
+
+def test_an_earlier_accelerator_in_the_process_is_what_the_precision_check_catches():
+    """Why chapter 6 starts both runs as new processes: in a process where a Trainer already ran with
+    bf16=True (as chapter 6's GRPO does on a bfloat16 GPU), a later ``Accelerator()`` (the script's main,
+    called in-process) silently inherits bfloat16. The script reports what it trained in, so the chapter's
+    check ``one["mixed_precision"] == two["mixed_precision"] == "no"`` fails on that instead of comparing
+    a bfloat16 run with float32 ones."""
+    code = ("from accelerate import Accelerator\n"
+            "Accelerator(mixed_precision='bf16', cpu=True)\n"
+            "print(Accelerator().mixed_precision)")
+    out = subprocess.run([sys.executable, "-c", code], env=env(), text=True, capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "bf16"
 
 
 def test_one_and_two_processes_train_identically(runs):
