@@ -1,10 +1,14 @@
 # make lab     set everything up, then open the course in JupyterLab
 # make test    set everything up, then run the whole test suite (unit tests + every notebook, offline)
 # make test-nb NB=notebooks/01_introduction.ipynb   one chapter's notebook test
+# Notebooks run once per dtype pass (float32, float16, and bfloat16 where a chapter asks for it) on
+# two pytest-xdist workers (WORKERS=2); PYTEST_ARGS=--dtype-passes=float32 runs the float32 pass alone.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+WORKERS ?= 2
+XDIST := -n $(WORKERS) --dist loadscope
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup test-setup lab test test-nb standins clean
@@ -26,10 +30,10 @@ lab: setup
 	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/
 
 test: test-setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-nb: test-setup
-	$(BIN)/python -m pytest $(NB) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(NB) $(PYTEST_ARGS)
 
 standins: test-setup
 	$(BIN)/python -m tests.harness.build

@@ -1,0 +1,78 @@
+"""The dtype passes of the notebook tests (tests/harness/passes.py): which notebook runs which pass, how
+the work is cut into units, and how the scheduler hands them out."""
+from collections import OrderedDict
+from types import SimpleNamespace
+
+import pytest
+
+from tests.harness import passes
+from tests.notebook_tools import REPO
+
+ALL = ["float32", "float16", "bfloat16"]
+
+
+def test_every_notebook_runs_float32_and_float16_and_bfloat16_where_it_asks():
+    asking = set()
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        got = passes.passes_for(path, ALL)
+        assert got[:2] == ["float32", "float16"], path.name
+        if "bfloat16" in got:
+            asking.add(path.name[:2])
+    assert {"02", "06"} <= asking, "chapters 2 and 6 ask for bfloat16 where a GPU has it"
+    assert "01" not in asking and "05" not in asking
+
+
+def test_passes_can_be_chosen(tmp_path):
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text('{"cells": [{"source": "get_dtype(DEVICE, allow_bf16=True)"}]}')
+    assert passes.passes_for(nb, ["float32"]) == ["float32"]
+    assert passes.passes_for(nb, ["bfloat16"]) == ["bfloat16"]
+    nb.write_text('{"cells": [{"source": "get_dtype(DEVICE)"}]}')
+    assert passes.passes_for(nb, ALL) == ["float32", "float16"]
+
+
+def test_unknown_pass_names_are_a_usage_error():
+    assert passes.parse_passes(" float32 , bfloat16") == ["float32", "bfloat16"]
+    with pytest.raises(pytest.UsageError, match="unknown pass fp16.*float32, float16, bfloat16"):
+        passes.parse_passes("float32,fp16")
+
+
+def test_units_are_notebook_passes_and_test_files():
+    assert passes.unit_of("notebooks/06_x.ipynb::bfloat16::Cell 3") == "notebooks/06_x.ipynb::bfloat16"
+    assert passes.unit_of("tests/test_a.py::test_b[1]") == "tests/test_a.py"
+    assert passes.unit_of("tests/test_a.py::Klass::test_b") == "tests/test_a.py"
+
+
+def test_longest_units_first_and_cells_keep_their_order(monkeypatch):
+    monkeypatch.setattr(passes, "EXPECTED_SECONDS", {"nb/b.ipynb::float16": 100.0, "nb/a.ipynb::float32": 50.0})
+    ids = ["tests/t.py::x", "nb/a.ipynb::float32::Cell 0", "nb/a.ipynb::float32::Cell 1",
+           "nb/b.ipynb::float16::Cell 0", "nb/b.ipynb::float16::Cell 1", "tests/t.py::y"]
+    items = [SimpleNamespace(nodeid=i) for i in ids]
+    passes.order_longest_first(items)
+    assert [it.nodeid for it in items] == [ids[3], ids[4], ids[1], ids[2], ids[0], ids[5]]
+
+
+def test_the_scheduler_never_runs_two_passes_of_one_notebook_at_once():
+    pytest.importorskip("xdist")
+    config = SimpleNamespace(option=SimpleNamespace(loadscopereorder=True, maxworkerrestart=None,
+                                                    numprocesses=2, tx=[], dist="loadscope"),
+                             getvalue=lambda name: {"tx": ["2*popen"]}.get(name))
+    sched = passes.make_scheduler(config, None)
+    assert config.option.loadscopereorder is False
+    sent = {}
+
+    class Node:  # the one method of xdist's WorkerController the scheduler calls here
+        def __init__(self, name):
+            self.name = name
+
+        def send_runtest_some(self, indices):
+            sent.setdefault(self.name, []).append(indices)
+
+    a, b = Node("a"), Node("b")
+    ids = ["nb/6.ipynb::bfloat16::Cell 0", "nb/6.ipynb::float32::Cell 0", "nb/7.ipynb::float32::Cell 0"]
+    sched.registered_collections = {a: ids, b: ids}
+    sched.workqueue = OrderedDict((passes.unit_of(i), {i: False}) for i in ids)
+    sched._assign_work_unit(a)                    # a takes chapter 6's bfloat16 pass ...
+    sched._assign_work_unit(b)                    # ... so b skips chapter 6's float32 pass for chapter 7
+    assert sent == {"a": [[0]], "b": [[2]]}
+    assert list(sched.workqueue) == ["nb/6.ipynb::float32"]
