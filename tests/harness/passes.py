@@ -27,8 +27,9 @@ from pathlib import Path
 import pytest
 from _pytest.nodes import NodeId
 
-DTYPE_VAR = "GENAI_DTYPE"
-HALF_DTYPES = ("float16", "bfloat16")
+from utils.device import DTYPE_ENV_VAR as DTYPE_VAR  # the variable utils.get_dtype reads
+
+PASSES = ("float32", "float16", "bfloat16")
 ASKS_FOR_BF16 = re.compile(r"allow_bf16\s*=\s*True")
 
 
@@ -43,7 +44,7 @@ def passes_for(path: Path, wanted: list[str]) -> list[str]:
 def parse_passes(value: str) -> list[str]:
     """``--dtype-passes`` as a list of pass names."""
     names = [v.strip() for v in value.split(",") if v.strip()]
-    bad = [n for n in names if n not in ("float32", *HALF_DTYPES)]
+    bad = [n for n in names if n not in PASSES]
     if bad:
         raise pytest.UsageError(
             f"--dtype-passes: unknown pass {', '.join(bad)}; use a comma-separated list of "
