@@ -5,7 +5,10 @@ kernel starts with ``GENAI_DTYPE`` set, so ``utils.get_dtype`` hands every cell 
 learner gets:
 
 - ``float32`` for every notebook (a CPU learner, and what CI has always run);
-- ``float16`` for every notebook (a Colab T4 learner);
+- ``float16`` for every notebook whose cells take a dtype from ``get_dtype`` (a Colab T4 learner).
+  A notebook that only asks whether it got bfloat16 (``get_dtype(...) == torch.bfloat16``, chapter 6's
+  mixed-precision switch) computes in float16 exactly what it computes in float32, so that pass
+  would repeat the float32 one and is left out;
 - ``bfloat16`` for the notebooks that ask for it (``get_dtype(..., allow_bf16=True)``: a learner
   on an A100, L4 or H100).
 
@@ -20,6 +23,7 @@ stays that of two different chapters.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -31,12 +35,26 @@ from utils.device import DTYPE_ENV_VAR as DTYPE_VAR  # the variable utils.get_dt
 
 PASSES = ("float32", "float16", "bfloat16")
 ASKS_FOR_BF16 = re.compile(r"allow_bf16\s*=\s*True")
+GET_DTYPE_CALL = re.compile(r"\bget_dtype\(")
+ONLY_BF16_OR_NOT = re.compile(r"\bget_dtype\([^()]*\)\s*==\s*torch\.bfloat16")
+
+
+def code_of(path: Path) -> str:
+    """The source of a notebook's code cells, joined."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                     for c in cells if c.get("cell_type", "code") == "code")
 
 
 def passes_for(path: Path, wanted: list[str]) -> list[str]:
-    """The passes a notebook runs, of those ``wanted``: bfloat16 only where it asks for it."""
-    passes = [d for d in wanted if d in ("float32", "float16")]
-    if "bfloat16" in wanted and ASKS_FOR_BF16.search(path.read_text(encoding="utf-8")):
+    """The passes a notebook runs, of those ``wanted``: float32 always; float16 unless every
+    ``get_dtype`` call only asks whether it got bfloat16 (then float16 computes what float32 does);
+    bfloat16 only where the notebook asks for it."""
+    code = code_of(path)
+    calls = len(GET_DTYPE_CALL.findall(code))
+    takes_a_dtype = calls > len(ONLY_BF16_OR_NOT.findall(code))
+    passes = [d for d in wanted if d == "float32" or (d == "float16" and takes_a_dtype)]
+    if "bfloat16" in wanted and ASKS_FOR_BF16.search(code):
         passes.append("bfloat16")
     return passes
 
@@ -92,15 +110,13 @@ def notebook_collector(parent, path: Path):
 
 
 # Seconds each unit of work took on this project's 2-core machine, two units at a time (measured on
-# 2026-12-03; only their order matters, so they need no update for small changes). Chapter 6's float16
-# pass computes exactly what its float32 pass does (its trainers keep float32 without bfloat16), so it
-# takes its float32 time. A unit not listed counts as 30 s: most unit-test files take a few seconds.
+# 2026-12-03; only their order matters, so they need no update for small changes). A unit not listed
+# counts as 30 s: most unit-test files take a few seconds.
 EXPECTED_SECONDS: dict[str, float] = {
-    "notebooks/06_fine_tuning.ipynb::bfloat16": 1072,
-    "notebooks/09_audio.ipynb::float16": 414,
+    "notebooks/06_fine_tuning.ipynb::bfloat16": 810,
+    "notebooks/09_audio.ipynb::float16": 248,
     "notebooks/07_new_concepts.ipynb::float16": 300,
-    "notebooks/06_fine_tuning.ipynb::float32": 279,
-    "notebooks/06_fine_tuning.ipynb::float16": 279,
+    "notebooks/06_fine_tuning.ipynb::float32": 300,
     "notebooks/07_new_concepts.ipynb::float32": 269,
     "notebooks/05_stable_diffusion.ipynb::float16": 179,
     "notebooks/05_stable_diffusion.ipynb::float32": 172,
