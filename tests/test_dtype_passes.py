@@ -44,10 +44,10 @@ def test_float16_is_left_out_only_where_every_get_dtype_call_asks_bf16_or_not(tm
 
 def test_passes_can_be_chosen(tmp_path):
     nb = tmp_path / "nb.ipynb"
-    nb.write_text('{"cells": [{"source": "get_dtype(DEVICE, allow_bf16=True)"}]}')
+    nb.write_text('{"cells": [{"cell_type": "code", "source": "get_dtype(DEVICE, allow_bf16=True)"}]}')
     assert passes.passes_for(nb, ["float32"]) == ["float32"]
     assert passes.passes_for(nb, ["bfloat16"]) == ["bfloat16"]
-    nb.write_text('{"cells": [{"source": "get_dtype(DEVICE)"}]}')
+    nb.write_text('{"cells": [{"cell_type": "code", "source": "get_dtype(DEVICE)"}]}')
     assert passes.passes_for(nb, ALL) == ["float32", "float16"]
 
 

@@ -23,7 +23,6 @@ stays that of two different chapters.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import pytest
 from _pytest.nodes import NodeId
 
+from tests.notebook_tools import code_cells, load
 from utils.device import DTYPE_ENV_VAR as DTYPE_VAR  # the variable utils.get_dtype reads
 
 PASSES = ("float32", "float16", "bfloat16")
@@ -39,18 +39,11 @@ GET_DTYPE_CALL = re.compile(r"\bget_dtype\(")
 ONLY_BF16_OR_NOT = re.compile(r"\bget_dtype\([^()]*\)\s*==\s*torch\.bfloat16")
 
 
-def code_of(path: Path) -> str:
-    """The source of a notebook's code cells, joined."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                     for c in cells if c.get("cell_type", "code") == "code")
-
-
 def passes_for(path: Path, wanted: list[str]) -> list[str]:
     """The passes a notebook runs, of those ``wanted``: float32 always; float16 unless every
     ``get_dtype`` call only asks whether it got bfloat16 (then float16 computes what float32 does);
     bfloat16 only where the notebook asks for it."""
-    code = code_of(path)
+    code = "\n".join(code_cells(load(path)))
     calls = len(GET_DTYPE_CALL.findall(code))
     takes_a_dtype = calls > len(ONLY_BF16_OR_NOT.findall(code))
     passes = [d for d in wanted if d == "float32" or (d == "float16" and takes_a_dtype)]
