@@ -23,22 +23,25 @@ class Standin:
     repo_type: str = "model"  # or "dataset"
     config: str = "default"  # a data set's configuration name, e.g. "clean"
     data_files: tuple[tuple[str, str], ...] = ()  # (split, file in the real repo) a notebook names instead
+    slow: bool = False  # takes many seconds (it converts real weights): built first, beside the quick ones
 
 
 REGISTRY: dict[str, Standin] = {}
 
 
 def standin(repo_id: str, description: str, repo_type: str = "model", config: str = "default",
-            data_files: dict[str, str] | None = None):
+            data_files: dict[str, str] | None = None, slow: bool = False):
     """Decorator that registers a builder for `repo_id` (for a data set, of its configuration `config`).
 
     `data_files`: for a data set a notebook loads with `load_dataset(repo_id, data_files=...)` (to
-    download one shard of the real repo, say), exactly that dict; the stand-in then also answers it."""
+    download one shard of the real repo, say), exactly that dict; the stand-in then also answers it.
+    `slow`: the build takes many seconds; it starts first, so the build processes end together."""
 
     def register(build: Callable[[Path], None]) -> Callable[[Path], None]:
         if repo_id in REGISTRY:
             raise ValueError(f"two stand-ins for {repo_id}")
-        REGISTRY[repo_id] = Standin(repo_id, description, build, repo_type, config, tuple((data_files or {}).items()))
+        REGISTRY[repo_id] = Standin(repo_id, description, build, repo_type, config,
+                                     tuple((data_files or {}).items()), slow)
         return build
 
     return register

