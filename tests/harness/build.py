@@ -91,8 +91,8 @@ def build_all(hf_home: Path = DEFAULT_HF_HOME, *, verbose: bool = True, only: se
     todo = dict(sorted(todo.items(), key=lambda item: not REGISTRY[item[0]].slow))   # slow ones first
     failed: dict[str, str] = {}
     # Builders are independent (each writes its own repo folder), so two processes share the work: a fresh
-    # clone's cache is ready in about half the time. Each build seeds its own random numbers, so the
-    # weights do not depend on which process built what, or in which order.
+    # clone's cache is ready in about half the time. The random builders seed themselves; _build_one also
+    # seeds every build by its repo id, so a new builder that forgets cannot depend on the order either.
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)) or 1, mp_context=get_context("spawn")) as pool:
         for repo_id, error, seconds in pool.map(_build_one, [str(hf_home)] * len(todo), list(todo)):
             stamp_file, stamp = todo[repo_id]
