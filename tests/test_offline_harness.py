@@ -188,4 +188,3 @@ def test_tinystories_answers_chapter_2s_data_files():
     assert len(train) > 1000
     with pytest.raises((ValueError, FileNotFoundError)):
         load_dataset("roneneldan/TinyStories", data_files={"train": "data/train-00001-of-00004-x.parquet"})
-
