@@ -1,5 +1,6 @@
 """The dtype passes of the notebook tests (tests/harness/passes.py): which notebook runs which pass, how
 the work is cut into units, and how the scheduler hands them out."""
+import ast
 import json
 from collections import OrderedDict
 from types import SimpleNamespace
@@ -7,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.harness import passes
-from tests.notebook_tools import REPO
+from tests.notebook_tools import REPO, python_of
 
 ALL = ["float32", "float16", "bfloat16"]
 
@@ -21,8 +22,8 @@ def test_every_notebook_runs_float32_and_float16_and_bfloat16_where_it_asks():
             no_float16.add(path.name[:2])
         if "bfloat16" in got:
             asking.add(path.name[:2])
-    assert {"02", "06"} <= asking, "chapters 2 and 6 ask for bfloat16 where a GPU has it"
-    assert "01" not in asking and "05" not in asking
+    # chapters 2 and 6 ask for bfloat16 where a GPU has it; chapter 4 asks only for CUDA mixed precision
+    assert asking == {"02", "06"}
     # chapter 6 only asks "bfloat16 or not?" (its trainers' mixed-precision switch): in float16 it would
     # compute exactly what it computes in float32. Every other chapter places models in get_dtype's dtype.
     assert no_float16 == {"06"}
@@ -40,6 +41,51 @@ def test_float16_is_left_out_only_where_every_get_dtype_call_asks_bf16_or_not(tm
     nb.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": "DTYPE = get_dtype(DEVICE)"},
                                         {"cell_type": "code", "source": "get_dtype(d) == torch.bfloat16"}]}))
     assert passes.passes_for(nb, ALL) == ["float32"], "prose does not count"
+
+
+def test_bfloat16_is_left_out_where_it_only_sets_cuda_mixed_precision(tmp_path):
+    nb = tmp_path / "nb.ipynb"
+    cells = lambda *sources: json.dumps({"cells": [{"cell_type": "code", "source": s} for s in sources]})
+    nb.write_text(cells("DTYPE = get_dtype(DEVICE)\nAMP_DTYPE = get_dtype(DEVICE, allow_bf16=True)  # else float16"))
+    assert passes.passes_for(nb, ALL) == ["float32", "float16"]
+    nb.write_text(cells("AMP_DTYPE = get_dtype(DEVICE, allow_bf16=True)", "LM_DTYPE = get_dtype(DEVICE, allow_bf16=True)"))
+    assert passes.passes_for(nb, ALL) == ALL
+
+
+def cuda_gated(flag_value: ast.AST) -> bool:
+    """Whether an expression can only be true on CUDA: it mentions "cuda", ON_CUDA or USE_AMP, joined by `and`."""
+    text = ast.unparse(flag_value)
+    return '"cuda"' in text or "'cuda'" in text or "ON_CUDA" in text or "USE_AMP" in text
+
+
+def test_amp_dtype_only_feeds_mixed_precision_switched_on_by_cuda():
+    """What lets the harness leave out the bfloat16 pass of a notebook whose only bfloat16 request is
+    AMP_DTYPE: every use of AMP_DTYPE is in a torch.autocast or GradScaler call whose `enabled=` needs CUDA,
+    in the switch itself (USE_AMP, which needs CUDA), or in a print."""
+    checked = 0
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for source in passes.code_cells(passes.load(path)):
+            tree = ast.parse(python_of(source))
+            parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Name) and node.id == "AMP_DTYPE" and isinstance(node.ctx, ast.Load)):
+                    continue
+                checked += 1
+                up, ok = node, False
+                while up in parents and not ok:
+                    up = parents[up]
+                    if isinstance(up, ast.Call):
+                        name = ast.unparse(up.func)
+                        enabled = [k.value for k in up.keywords if k.arg == "enabled"]
+                        ok = name == "print" or (name.endswith(("autocast", "GradScaler"))
+                                                 and bool(enabled) and cuda_gated(enabled[0]))
+                    elif isinstance(up, ast.keyword) and up.arg == "enabled":
+                        ok = cuda_gated(up.value)
+                    elif isinstance(up, ast.Assign):
+                        ok = [ast.unparse(t) for t in up.targets] == ["USE_AMP"] and cuda_gated(up.value)
+                        break
+                assert ok, f"{path.name}: AMP_DTYPE used outside CUDA mixed precision: {ast.unparse(up)[:120]}"
+    assert checked >= 4
 
 
 def test_passes_can_be_chosen(tmp_path):

@@ -152,10 +152,10 @@ def test_no_gpu_gets_float32(monkeypatch):
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("float16", torch.float16), ("bfloat16", torch.bfloat16), ("float32", torch.float32),
-     (" Float16 ", torch.float16), ("torch.bfloat16", torch.bfloat16)],
+    [("float16", torch.float16), ("float32", torch.float32), (" Float16 ", torch.float16),
+     ("torch.float32", torch.float32)],
 )
-def test_dtype_env_overrides_every_device(monkeypatch, value, expected):
+def test_dtype_env_overrides_every_device_and_call(monkeypatch, value, expected):
     monkeypatch.setenv(DTYPE_ENV_VAR, value)
     fake_hw(monkeypatch)
     assert get_dtype() == expected
@@ -165,6 +165,24 @@ def test_dtype_env_overrides_every_device(monkeypatch, value, expected):
     assert get_dtype("cuda", allow_bf16=True) == expected
     fake_hw(monkeypatch, mps=True)
     assert get_dtype("mps") == expected
+
+
+@pytest.mark.parametrize("value", ["bfloat16", " BFloat16 ", "torch.bfloat16"])
+def test_dtype_env_bfloat16_gives_what_an_a100_gives(monkeypatch, value):
+    """bfloat16 where a call allows it, float16 where it does not: what get_dtype answers on a GPU
+    that computes bfloat16 natively, on any device."""
+    monkeypatch.setenv(DTYPE_ENV_VAR, value)
+    fake_gpu(monkeypatch, native_bf16=True)
+    a100 = (get_dtype("cuda"), get_dtype("cuda", allow_bf16=True))
+    assert a100 == (torch.float16, torch.bfloat16)
+    monkeypatch.delenv(DTYPE_ENV_VAR)
+    assert (get_dtype("cuda"), get_dtype("cuda", allow_bf16=True)) == a100  # the same without the variable
+    monkeypatch.setenv(DTYPE_ENV_VAR, value)
+    for hw in ({}, {"mps": True}):
+        fake_hw(monkeypatch, **hw)
+        assert (get_dtype(), get_dtype(allow_bf16=True)) == a100
+    fake_gpu(monkeypatch, native_bf16=False)            # even on a T4, which would not choose bfloat16 itself
+    assert (get_dtype("cuda"), get_dtype("cuda", allow_bf16=True)) == a100
 
 
 def test_dtype_env_empty_is_unset(monkeypatch):

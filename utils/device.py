@@ -111,15 +111,21 @@ def get_dtype(device: DeviceLike = None, *, allow_bf16: bool = False) -> torch.d
     capability 8.0 or newer: A100, L4, H100, RTX 30xx). A T4 or V100 only emulates
     bfloat16, slowly, so it gets float16.
 
-    The ``GENAI_DTYPE`` environment variable (``float32``, ``float16`` or ``bfloat16``)
-    overrides this choice on every device and for every call, ``allow_bf16`` or not:
-    ``GENAI_DTYPE=float16`` on a CPU runs the number formats a T4 learner gets.
+    The ``GENAI_DTYPE`` environment variable overrides this choice on every device, so a
+    CPU computes in the number formats a GPU learner gets:
+
+    - ``float32``: float32 for every call (a CPU learner);
+    - ``float16``: float16 for every call (a T4 learner, ``allow_bf16`` or not);
+    - ``bfloat16``: what a GPU with native bfloat16 gives (an A100 learner): bfloat16
+      where the call has ``allow_bf16=True``, float16 where it has not.
 
     Raises:
         ValueError: ``GENAI_DTYPE`` holds another value (the message lists the valid ones).
     """
     override = dtype_override()
     device = get_device(device)
+    if override == torch.bfloat16 and not allow_bf16:
+        return torch.float16  # the course's choice on every GPU where a chapter does not ask for bfloat16
     if override is not None:
         return override
     if device.type == "cpu":

@@ -10,7 +10,11 @@ learner gets:
   mixed-precision switch) computes in float16 exactly what it computes in float32, so that pass
   would repeat the float32 one and is left out;
 - ``bfloat16`` for the notebooks that ask for it (``get_dtype(..., allow_bf16=True)``: a learner
-  on an A100, L4 or H100).
+  on an A100, L4 or H100, who gets bfloat16 there and float16 from every other call). A notebook
+  whose only such call sets ``AMP_DTYPE``, the course's name for the dtype of mixed precision
+  (``torch.autocast``, ``GradScaler``), which notebooks switch on only on CUDA, computes on a CPU in
+  that pass exactly what its float16 pass computes, so that pass is left out
+  (``tests/test_dtype_passes.py`` checks that ``AMP_DTYPE`` feeds nothing else).
 
 The passes rehearse number formats, not the device: the kernel still computes on the CPU, so code
 that only exists on CUDA (GradScaler, ``torch.cuda`` memory statistics) stays off.
@@ -37,17 +41,19 @@ PASSES = ("float32", "float16", "bfloat16")
 ASKS_FOR_BF16 = re.compile(r"allow_bf16\s*=\s*True")
 GET_DTYPE_CALL = re.compile(r"\bget_dtype\(")
 ONLY_BF16_OR_NOT = re.compile(r"\bget_dtype\([^()]*\)\s*==\s*torch\.bfloat16")
+CUDA_MIXED_PRECISION = re.compile(r"^\s*AMP_DTYPE\s*=\s*get_dtype\([^()]*allow_bf16\s*=\s*True[^()]*\)", re.M)
 
 
 def passes_for(path: Path, wanted: list[str]) -> list[str]:
     """The passes a notebook runs, of those ``wanted``: float32 always; float16 unless every
     ``get_dtype`` call only asks whether it got bfloat16 (then float16 computes what float32 does);
-    bfloat16 only where the notebook asks for it."""
+    bfloat16 only where the notebook asks for it for more than CUDA mixed precision (``AMP_DTYPE``)."""
     code = "\n".join(code_cells(load(path)))
     calls = len(GET_DTYPE_CALL.findall(code))
     takes_a_dtype = calls > len(ONLY_BF16_OR_NOT.findall(code))
     passes = [d for d in wanted if d == "float32" or (d == "float16" and takes_a_dtype)]
-    if "bfloat16" in wanted and ASKS_FOR_BF16.search(code):
+    asks = len(ASKS_FOR_BF16.findall(code)) > len(CUDA_MIXED_PRECISION.findall(code))
+    if "bfloat16" in wanted and asks:
         passes.append("bfloat16")
     return passes
 
@@ -116,7 +122,6 @@ EXPECTED_SECONDS: dict[str, float] = {
     "notebooks/09_audio.ipynb::float32": 166,
     "notebooks/04_diffusion.ipynb::float32": 120,
     "notebooks/04_diffusion.ipynb::float16": 102,
-    "notebooks/04_diffusion.ipynb::bfloat16": 103,
     "notebooks/08_editing_inpainting.ipynb::float32": 87,
     "notebooks/03_autoencoders.ipynb::float32": 84,
     "notebooks/08_editing_inpainting.ipynb::float16": 76,
