@@ -1,6 +1,7 @@
 # make lab     set everything up, then open the course in JupyterLab
 # make test    set everything up, then run the whole test suite (unit tests + every notebook, offline)
 # make test-nb NB=notebooks/01_introduction.ipynb   one chapter's notebook test
+# make rehearse CHAPTERS="05 08"   chapters at real model sizes: time and peak memory per cell
 # Notebooks run once per dtype pass (float32, float16, and bfloat16 where a chapter asks for it) on
 # two pytest-xdist workers (WORKERS=2); PYTEST_ARGS=--dtype-passes=float32 runs the float32 pass alone.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -20,7 +21,7 @@ UV_PIN := uv==0.13.9
 UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup test-setup lab test test-nb standins clean
+.PHONY: setup test-setup lab test test-nb standins standins-full rehearse clean
 
 setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -46,6 +47,14 @@ test-nb: test-setup
 
 standins: test-setup
 	$(BIN)/python -m tests.harness.build
+
+# Full-size random stand-ins for rehearsals at real model sizes (benchmarks/rehearse.py); never built by tests.
+standins-full: test-setup
+	$(BIN)/python -m tests.harness.fullsize
+
+# make rehearse CHAPTERS="05 08" REHEARSE_ARGS=--full   per-cell time and peak memory at real sizes
+rehearse: standins-full
+	$(BIN)/python benchmarks/rehearse.py $(CHAPTERS) $(REHEARSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache

@@ -1,0 +1,177 @@
+"""Rehearse chapters at real model sizes: per-cell wall time and peak memory, offline.
+
+    make standins-full                                             # once: the full-size cache (see the README)
+    .venv/bin/python benchmarks/rehearse.py 05 08                  # chosen chapters, quick mode, on the CPU
+    .venv/bin/python benchmarks/rehearse.py --full 09              # full mode
+    .venv/bin/python benchmarks/rehearse.py --device cuda --dtype float16   # every chapter on a GPU
+
+Each chapter runs in a fresh kernel against `.cache/hf-fullsize` (random weights of the real architectures;
+the real models and data sets of the test cache stay real). For every cell it records the wall time and the
+peak resident memory (RSS) of the kernel and the processes it starts (scripts, `accelerate launch`), sampled
+every 50 ms; on CUDA also `torch.cuda.max_memory_allocated()` per cell, read by a probe run after the cell.
+It writes a JSON report (`--out`, default benchmarks/results/rehearsal-<mode>-<device>.json) and prints a table.
+
+Random weights cannot pass a check meant for real weights (a quality threshold, say), so an AssertionError
+is recorded and the chapter goes on; any other error stops that chapter and fails the run.
+A benchmark, not a test: numbers depend on the machine and on what else runs on it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+CUDA_PROBE = ("import torch as _t, json as _j\n"
+              "if _t.cuda.is_available():\n"
+              "    print('REHEARSAL-CUDA', _j.dumps(_t.cuda.max_memory_allocated())); _t.cuda.reset_peak_memory_stats()")
+
+
+class Sampler:
+    """Peak RSS of a process and its descendants since the last `reset()`, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.pid, self.peak, self.interval = None, 0, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            if self.pid:
+                try:
+                    proc = psutil.Process(self.pid)
+                    rss = proc.memory_info().rss
+                    for child in proc.children(recursive=True):
+                        try:
+                            rss += child.memory_info().rss
+                        except psutil.Error:
+                            pass
+                    self.peak = max(self.peak, rss)
+                except psutil.Error:
+                    pass
+            self._stop.wait(self.interval)
+
+    def reset(self) -> None:
+        self.peak = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def first_line(source: str) -> str:
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return lines[0][:70] if lines else ""
+
+
+def rehearse(path: Path, timeout: int, cuda: bool) -> dict:
+    """Run one notebook cell by cell; return its report."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    sampler, cells, status = Sampler(), [], "ok"
+    t_start = time.perf_counter()
+    try:
+        with client.setup_kernel():
+            sampler.pid = client.km.provisioner.pid
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                sampler.reset()
+                t0, outcome = time.perf_counter(), "ok"
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as err:
+                    outcome = f"{err.ename}: {str(err.evalue)[:160]}"
+                    if err.ename != "AssertionError":
+                        status = f"FAILED in cell {index}: {outcome}"
+                seconds, peak = time.perf_counter() - t0, sampler.peak
+                row = {"cell": index, "seconds": round(seconds, 2), "peak_rss_bytes": peak,
+                       "source": first_line(cell.source), "outcome": outcome}
+                if cuda:
+                    probe = nbformat.v4.new_code_cell(CUDA_PROBE)
+                    client.execute_cell(probe, index)
+                    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+                    row["cuda_peak_bytes"] = next((int(l.split()[1]) for l in text.splitlines()
+                                                   if l.startswith("REHEARSAL-CUDA")), None)
+                cells.append(row)
+                if status != "ok":
+                    break
+    finally:
+        sampler.stop()
+    return {"notebook": path.name, "status": status, "seconds": round(time.perf_counter() - t_start, 1),
+            "peak_rss_bytes": max((c["peak_rss_bytes"] for c in cells), default=0),
+            "cuda_peak_bytes": max((c.get("cuda_peak_bytes") or 0 for c in cells), default=0) if cuda else None,
+            "assertions": [c for c in cells if c["outcome"].startswith("AssertionError")], "cells": cells}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tests.harness.env import harness_env
+    from tests.harness.fullsize import DEFAULT_FULLSIZE_HOME
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chapters", nargs="*", help="chapter numbers, e.g. 05 08 (default: all)")
+    parser.add_argument("--full", action="store_true", help="full mode (GENAI_QUICK=0) instead of quick mode")
+    parser.add_argument("--device", default="cpu", help="GENAI_DEVICE for the kernels: cpu (default) or cuda")
+    parser.add_argument("--dtype", default=None, help="GENAI_DTYPE for the kernels (default: what the device gets)")
+    parser.add_argument("--hf-home", default=str(DEFAULT_FULLSIZE_HOME), help="the full-size cache")
+    parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell")
+    parser.add_argument("--out", default=None, help="the JSON report")
+    parser.add_argument("--cells", action="store_true", help="print every cell, not only the slowest and largest")
+    args = parser.parse_args(argv)
+
+    hf_home = Path(args.hf_home)
+    if not (hf_home / "fullsize-stamps").is_dir():
+        parser.error(f"{hf_home} holds no full-size stand-ins: build them with `make standins-full`")
+    os.environ.update(harness_env(hf_home))
+    os.environ.pop("OMP_NUM_THREADS", None)       # every core, as a learner's kernel has (the tests use 1)
+    os.environ["GENAI_QUICK"] = "0" if args.full else "1"
+    os.environ["GENAI_DEVICE"] = args.device
+    if args.dtype:
+        os.environ["GENAI_DTYPE"] = args.dtype
+    mode = "full" if args.full else "quick"
+    out = Path(args.out or REPO / "benchmarks" / "results" / f"rehearsal-{mode}-{args.device}.json")
+
+    paths = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if args.chapters:
+        paths = [p for p in paths if p.name[:2] in args.chapters]
+    import torch
+    import subprocess
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    report = {"date": time.strftime("%Y-%m-%d"), "commit": commit, "mode": mode, "device": args.device,
+              "dtype": args.dtype or "default", "cpus": os.cpu_count(),
+              "ram_bytes": psutil.virtual_memory().total, "torch": torch.__version__, "chapters": []}
+    print(f"{'notebook':32s} {'mode':5s} {'seconds':>8s} {'peak RSS':>10s} {'GPU peak':>10s}  asserts  status")
+    failed = False
+    for path in paths:
+        result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"))
+        report["chapters"].append(result)
+        gpu = f"{result['cuda_peak_bytes'] / 2**30:7.2f} GiB" if result["cuda_peak_bytes"] is not None else f"{'-':>10s}"
+        print(f"{path.name:32s} {mode:5s} {result['seconds']:8.1f} {result['peak_rss_bytes'] / 2**30:6.2f} GiB "
+              f"{gpu}  {len(result['assertions']):7d}  {result['status']}", flush=True)
+        shown = result["cells"] if args.cells else sorted(result["cells"], key=lambda c: -c["seconds"])[:5]
+        for c in sorted(shown, key=lambda c: c["cell"]):
+            print(f"    cell {c['cell']:3d} {c['seconds']:8.1f} s {c['peak_rss_bytes'] / 2**30:6.2f} GiB  {c['source']}"
+                  + ("" if c["outcome"] == "ok" else f"  [{c['outcome'][:60]}]"))
+        failed |= result["status"] != "ok"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=1))
+    print(f"report: {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
