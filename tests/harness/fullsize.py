@@ -206,6 +206,12 @@ FULL_SIZE: dict[str, FullSize] = {f.repo_id: f for f in [
 ]}
 
 
+# The audio models (chapters 1 and 9) are written out in their own module.
+from .fullsize_audio import audio_full_size  # noqa: E402
+
+FULL_SIZE.update({f.repo_id: f for f in audio_full_size(FullSize)})
+
+
 def count_parameters(make: Callable[[], torch.nn.Module]) -> int:
     """The parameter count of the model `make` builds, built on the meta device (no memory, no time)."""
     with torch.device("meta"):
