@@ -118,6 +118,22 @@ def rehearse(path: Path, timeout: int, cuda: bool) -> dict:
             "assertions": [c for c in cells if c["outcome"].startswith("AssertionError")], "cells": cells}
 
 
+GB = 1e9                                      # the budgets are in GB (10^9 bytes), as memory is sold
+RAM_BUDGET = {"quick": 6 * GB, "full": 8 * GB}   # peak RSS a chapter may reach on a CPU at real sizes
+
+
+def markdown_rows(report: dict) -> str:
+    """The report as rows for the README's "What each chapter needs" table."""
+    lines = [f"<!-- rehearse.py, {report['date']}, commit {report['commit']}, {report['mode']} mode, "
+             f"{report['device']}, {report['cpus']} CPUs -->",
+             "| chapter | mode | wall time | peak RAM | peak GPU memory |", "|---|---|---|---|---|"]
+    for r in report["chapters"]:
+        gpu = f"{r['cuda_peak_bytes'] / GB:.1f} GB" if r["cuda_peak_bytes"] is not None else "not measured"
+        lines.append(f"| {r['notebook'][:2]} | {report['mode']} | {r['seconds'] / 60:.1f} min | "
+                     f"{r['peak_rss_bytes'] / GB:.1f} GB | {gpu} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.harness.env import harness_env
     from tests.harness.fullsize import DEFAULT_FULLSIZE_HOME
@@ -154,22 +170,26 @@ def main(argv: list[str] | None = None) -> int:
     report = {"date": time.strftime("%Y-%m-%d"), "commit": commit, "mode": mode, "device": args.device,
               "dtype": args.dtype or "default", "cpus": os.cpu_count(),
               "ram_bytes": psutil.virtual_memory().total, "torch": torch.__version__, "chapters": []}
-    print(f"{'notebook':32s} {'mode':5s} {'seconds':>8s} {'peak RSS':>10s} {'GPU peak':>10s}  asserts  status")
+    budget = RAM_BUDGET[mode]
+    print(f"{'notebook':32s} {'mode':5s} {'seconds':>8s} {'peak RSS':>9s} {'GPU peak':>9s}  asserts  status "
+          f"(RAM budget {budget / GB:.0f} GB)")
     failed = False
     for path in paths:
         result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"))
         report["chapters"].append(result)
-        gpu = f"{result['cuda_peak_bytes'] / 2**30:7.2f} GiB" if result["cuda_peak_bytes"] is not None else f"{'-':>10s}"
-        print(f"{path.name:32s} {mode:5s} {result['seconds']:8.1f} {result['peak_rss_bytes'] / 2**30:6.2f} GiB "
-              f"{gpu}  {len(result['assertions']):7d}  {result['status']}", flush=True)
+        gpu = f"{result['cuda_peak_bytes'] / GB:6.2f} GB" if result["cuda_peak_bytes"] is not None else f"{'-':>9s}"
+        over = "" if result["peak_rss_bytes"] <= budget else "  OVER the RAM budget"
+        print(f"{path.name:32s} {mode:5s} {result['seconds']:8.1f} {result['peak_rss_bytes'] / GB:6.2f} GB "
+              f"{gpu}  {len(result['assertions']):7d}  {result['status']}{over}", flush=True)
         shown = result["cells"] if args.cells else sorted(result["cells"], key=lambda c: -c["seconds"])[:5]
         for c in sorted(shown, key=lambda c: c["cell"]):
-            print(f"    cell {c['cell']:3d} {c['seconds']:8.1f} s {c['peak_rss_bytes'] / 2**30:6.2f} GiB  {c['source']}"
+            print(f"    cell {c['cell']:3d} {c['seconds']:8.1f} s {c['peak_rss_bytes'] / GB:6.2f} GB  {c['source']}"
                   + ("" if c["outcome"] == "ok" else f"  [{c['outcome'][:60]}]"))
         failed |= result["status"] != "ok"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1))
     print(f"report: {out}")
+    print(markdown_rows(report))
     return 1 if failed else 0
 
 
