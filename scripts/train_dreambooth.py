@@ -142,8 +142,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.prior_preservation:
         draw_class_images(pipe, args.class_prompt, args.num_class_images, class_dir, accelerator, args)
 
-    # Encode the pictures and the prompts once: the VAE and the text encoder stay frozen.
+    # Encode the pictures and the prompts once: the VAE and the text encoder stay frozen. One picture per VAE
+    # call (slicing): in one call, the activations of every class picture (a hundred, at 512 px) would be held at once.
     channels = vae.config.in_channels
+    vae.enable_slicing()
     with torch.no_grad():
         instance_latents = vae.encode(load_images(instance_files, args.resolution, channels)
                                       .to(device, weight_dtype)).latent_dist
