@@ -73,7 +73,26 @@ def first_line(source: str) -> str:
     return lines[0][:70] if lines else ""
 
 
-def rehearse(path: Path, timeout: int, cuda: bool) -> dict:
+def mark_unread(hf_home: Path) -> None:
+    """Set every model file's access time far into the past. With the usual `relatime` mount option the
+    first read after that (read() or mmap) moves it to now, so `read_since` can tell which files a
+    chapter opened: what a learner downloads for it."""
+    for blob in (hf_home / "hub").glob("models--*/blobs/*"):
+        st = blob.stat()
+        os.utime(blob, (0, st.st_mtime))
+
+
+def read_since(hf_home: Path, start: float) -> dict[str, int]:
+    """Bytes of model files read since `start` (after `mark_unread`), per repo id."""
+    read: dict[str, int] = {}
+    for repo in (hf_home / "hub").glob("models--*"):
+        size = sum(b.stat().st_size for b in (repo / "blobs").glob("*") if b.stat().st_atime >= start)
+        if size:
+            read[repo.name.removeprefix("models--").replace("--", "/", 1)] = size
+    return read
+
+
+def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None) -> dict:
     """Run one notebook cell by cell; return its report."""
     import nbformat
     from nbclient import NotebookClient
@@ -83,6 +102,9 @@ def rehearse(path: Path, timeout: int, cuda: bool) -> dict:
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     sampler, cells, status = Sampler(), [], "ok"
+    if hf_home is not None:
+        mark_unread(hf_home)
+    wall_start = time.time() - 1
     t_start = time.perf_counter()
     try:
         with client.setup_kernel():
@@ -115,7 +137,8 @@ def rehearse(path: Path, timeout: int, cuda: bool) -> dict:
     return {"notebook": path.name, "status": status, "seconds": round(time.perf_counter() - t_start, 1),
             "peak_rss_bytes": max((c["peak_rss_bytes"] for c in cells), default=0),
             "cuda_peak_bytes": max((c.get("cuda_peak_bytes") or 0 for c in cells), default=0) if cuda else None,
-            "assertions": [c for c in cells if c["outcome"].startswith("AssertionError")], "cells": cells}
+            "assertions": [c for c in cells if c["outcome"].startswith("AssertionError")],
+            "model_files_read": read_since(hf_home, wall_start) if hf_home is not None else None, "cells": cells}
 
 
 GB = 1e9                                      # the budgets are in GB (10^9 bytes), as memory is sold
@@ -126,11 +149,14 @@ def markdown_rows(report: dict) -> str:
     """The report as rows for the README's "What each chapter needs" table."""
     lines = [f"<!-- rehearse.py, {report['date']}, commit {report['commit']}, {report['mode']} mode, "
              f"{report['device']}, {report['cpus']} CPUs -->",
-             "| chapter | mode | wall time | peak RAM | peak GPU memory |", "|---|---|---|---|---|"]
+             "| chapter | mode | wall time | peak RAM | peak GPU memory | model files read (download) |",
+             "|---|---|---|---|---|---|"]
     for r in report["chapters"]:
         gpu = f"{r['cuda_peak_bytes'] / GB:.1f} GB" if r["cuda_peak_bytes"] is not None else "not measured"
+        files = r.get("model_files_read")
+        download = f"{sum(files.values()) / GB:.1f} GB" if files is not None else "not measured"
         lines.append(f"| {r['notebook'][:2]} | {report['mode']} | {r['seconds'] / 60:.1f} min | "
-                     f"{r['peak_rss_bytes'] / GB:.1f} GB | {gpu} |")
+                     f"{r['peak_rss_bytes'] / GB:.1f} GB | {gpu} | {download} |")
     return "\n".join(lines)
 
 
@@ -175,12 +201,15 @@ def main(argv: list[str] | None = None) -> int:
           f"(RAM budget {budget / GB:.0f} GB)")
     failed = False
     for path in paths:
-        result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"))
+        result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"), hf_home=hf_home)
         report["chapters"].append(result)
         gpu = f"{result['cuda_peak_bytes'] / GB:6.2f} GB" if result["cuda_peak_bytes"] is not None else f"{'-':>9s}"
         over = "" if result["peak_rss_bytes"] <= budget else "  OVER the RAM budget"
         print(f"{path.name:32s} {mode:5s} {result['seconds']:8.1f} {result['peak_rss_bytes'] / GB:6.2f} GB "
               f"{gpu}  {len(result['assertions']):7d}  {result['status']}{over}", flush=True)
+        if result["model_files_read"]:
+            print(f"    model files read: {sum(result['model_files_read'].values()) / GB:.2f} GB from "
+                  + ", ".join(sorted(result["model_files_read"])))
         shown = result["cells"] if args.cells else sorted(result["cells"], key=lambda c: -c["seconds"])[:5]
         for c in sorted(shown, key=lambda c: c["cell"]):
             print(f"    cell {c['cell']:3d} {c['seconds']:8.1f} s {c['peak_rss_bytes'] / GB:6.2f} GB  {c['source']}"
