@@ -2,6 +2,7 @@
 # make test    set everything up, then run the whole test suite (unit tests + every notebook, offline)
 # make test-nb NB=notebooks/01_introduction.ipynb   one chapter's notebook test
 # make rehearse CHAPTERS="05 08"   chapters at real model sizes: time and peak memory per cell
+# make rehearse-gpu                every chapter at real sizes on a CUDA GPU in float16 (run it when you have one)
 # Notebooks run once per dtype pass (float32, float16, and bfloat16 where a chapter asks for it) on
 # two pytest-xdist workers (WORKERS=2); PYTEST_ARGS=--dtype-passes=float32 runs the float32 pass alone.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -21,7 +22,7 @@ UV_PIN := uv==0.13.9
 UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup test-setup lab test test-nb standins standins-full rehearse clean
+.PHONY: setup test-setup lab test test-nb standins standins-full rehearse rehearse-gpu clean
 
 setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -55,6 +56,10 @@ standins-full: test-setup
 # make rehearse CHAPTERS="05 08" REHEARSE_ARGS=--full   per-cell time and peak memory at real sizes
 rehearse: standins-full
 	$(BIN)/python benchmarks/rehearse.py $(CHAPTERS) $(REHEARSE_ARGS)
+
+# Every chapter in quick mode at real sizes on a CUDA GPU in float16: peak GPU memory and time per chapter
+rehearse-gpu: standins-full
+	$(BIN)/python benchmarks/rehearse.py --device cuda --dtype float16 $(CHAPTERS) $(REHEARSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache
