@@ -141,3 +141,40 @@ def test_process_peak_memory_bytes_ignores_the_parent_process(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout
     assert int(out.split()[-1]) < 0.75 * block.nbytes, out
+
+
+def test_free_memory_asks_glibc_to_trim(monkeypatch):
+    """On Linux, free_memory asks glibc for malloc_trim(0): without it, freed models stay in the process's
+    memory (measured: three trained SmolLM2 copies freed, 4.48 GB resident; after malloc_trim, 2.01 GB).
+    Whether glibc keeps freed pages depends on the heap's history, so this checks the request itself."""
+    import utils.profiling as profiling
+
+    calls = []
+
+    class Libc:
+        def __init__(self, name):
+            calls.append(name)
+
+        def malloc_trim(self, pad):
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(profiling.ctypes, "CDLL", Libc)
+    monkeypatch.setattr(profiling.sys, "platform", "linux")
+    profiling.free_memory()
+    assert calls == ["libc.so.6", 0]
+    calls.clear()
+    monkeypatch.setattr(profiling.sys, "platform", "darwin")
+    profiling.free_memory()
+    assert calls == [], "malloc_trim is glibc's: other systems are not asked"
+
+
+def test_free_memory_without_glibc(monkeypatch):
+    """On a C library without malloc_trim it still collects garbage and returns quietly."""
+    import utils.profiling as profiling
+
+    def no_libc(name):
+        raise OSError(f"{name}: not found")
+
+    monkeypatch.setattr(profiling.ctypes, "CDLL", no_libc)
+    assert profiling.free_memory() is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import numbers
 import sys
 import threading
@@ -152,3 +153,22 @@ def model_size_bytes(model: torch.nn.Module) -> int:
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
     tensors = [*model.parameters(), *model.buffers()]
     return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def free_memory() -> None:
+    """Hand the memory of objects you have let go (``pipe = None``) back to the system.
+
+    Collects garbage and empties the accelerator's cache (accelerate's ``release_memory``), and on Linux
+    asks glibc to return its free heap pages (``malloc_trim``). Without that last step a freed model still
+    counts in the process's memory on Linux (Colab included): glibc keeps freed small blocks for the
+    process's own later use, so other processes (a training script, a second model's loader) cannot have
+    them. Elsewhere (macOS, Windows) the step is skipped.
+    """
+    from accelerate.utils import release_memory
+
+    release_memory()   # gc.collect() and the CUDA / MPS / XPU cache
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):   # a C library other than glibc (musl, say): nothing to ask
+            pass
