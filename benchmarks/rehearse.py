@@ -3,6 +3,7 @@
     make standins-full                                             # once: the full-size cache (see the README)
     .venv/bin/python benchmarks/rehearse.py 05 08                  # chosen chapters, quick mode, on the CPU
     .venv/bin/python benchmarks/rehearse.py --full 09              # full mode
+    .venv/bin/python benchmarks/rehearse.py --full 05 --set TRAIN_OWN_MODEL=False   # a size changed, as a learner would
     .venv/bin/python benchmarks/rehearse.py --device cuda --dtype float16   # every chapter on a GPU
 
 Each chapter runs in a fresh kernel against `.cache/hf-fullsize` (random weights of the real architectures;
@@ -92,8 +93,16 @@ def read_since(hf_home: Path, start: float) -> dict[str, int]:
     return read
 
 
-def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None) -> dict:
-    """Run one notebook cell by cell; return its report."""
+def is_sizes_cell(source: str) -> bool:
+    """The chapter's sizes cell: the first code cell that picks quick and full values."""
+    return "pick(quick=" in source
+
+
+def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None, overrides: list[str] = (),
+             chapter_limit: float | None = None) -> dict:
+    """Run one notebook cell by cell; return its report. `overrides` ("NAME=VALUE") run right after the
+    sizes cell, as a learner would edit it (e.g. chapter 5's TRAIN_OWN_MODEL=False). After `chapter_limit`
+    seconds no further cell starts: the report then covers the cells that ran (status "stopped ...")."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -132,6 +141,13 @@ def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None) 
                 cells.append(row)
                 if status != "ok":
                     break
+                if chapter_limit is not None and time.perf_counter() - t_start > chapter_limit:
+                    status = f"stopped after cell {index}: past the {chapter_limit:.0f} s limit"
+                    break
+                if overrides and is_sizes_cell(cell.source):
+                    override = nbformat.v4.new_code_cell("\n".join(overrides))
+                    client.execute_cell(override, index)
+                    overrides = ()
     finally:
         sampler.stop()
     return {"notebook": path.name, "status": status, "seconds": round(time.perf_counter() - t_start, 1),
@@ -173,7 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=7200, help="seconds per cell")
     parser.add_argument("--out", default=None, help="the JSON report")
     parser.add_argument("--cells", action="store_true", help="print every cell, not only the slowest and largest")
+    parser.add_argument("--chapter-limit", type=float, default=None,
+                        help="seconds per chapter after which no further cell starts (the report says where it stopped)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change a size after the sizes cell, e.g. --set TRAIN_OWN_MODEL=False (repeatable)")
     args = parser.parse_args(argv)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if not name.isidentifier() or not value:
+            parser.error(f"--set takes NAME=VALUE with a Python name and a value, got {item!r}")
 
     hf_home = Path(args.hf_home)
     if not (hf_home / "fullsize-stamps").is_dir():
@@ -194,14 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     import subprocess
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     report = {"date": time.strftime("%Y-%m-%d"), "commit": commit, "mode": mode, "device": args.device,
-              "dtype": args.dtype or "default", "cpus": os.cpu_count(),
+              "dtype": args.dtype or "default", "cpus": os.cpu_count(), "set": args.set,
               "ram_bytes": psutil.virtual_memory().total, "torch": torch.__version__, "chapters": []}
     budget = RAM_BUDGET[mode]
     print(f"{'notebook':32s} {'mode':5s} {'seconds':>8s} {'peak RSS':>9s} {'GPU peak':>9s}  asserts  status "
           f"(RAM budget {budget / GB:.0f} GB)")
     failed = False
     for path in paths:
-        result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"), hf_home=hf_home)
+        result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"), hf_home=hf_home, overrides=args.set,
+                          chapter_limit=args.chapter_limit)
         report["chapters"].append(result)
         gpu = f"{result['cuda_peak_bytes'] / GB:6.2f} GB" if result["cuda_peak_bytes"] is not None else f"{'-':>9s}"
         over = "" if result["peak_rss_bytes"] <= budget else "  OVER the RAM budget"
@@ -214,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         for c in sorted(shown, key=lambda c: c["cell"]):
             print(f"    cell {c['cell']:3d} {c['seconds']:8.1f} s {c['peak_rss_bytes'] / GB:6.2f} GB  {c['source']}"
                   + ("" if c["outcome"] == "ok" else f"  [{c['outcome'][:60]}]"))
-        failed |= result["status"] != "ok"
+        failed |= not (result["status"] == "ok" or result["status"].startswith("stopped"))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1))
     print(f"report: {out}")

@@ -73,6 +73,8 @@ def check_run(start: float) -> dict:
     results = json.loads(results_file.read_text())
     headline = results["by_guidance"][str(results["recommended_guidance"])]
     print(json.dumps(results, indent=1))
+    if not results.get("trained_here", True):
+        sys.exit("the notebook loaded the shipped model (TRAIN_OWN_MODEL = False) instead of training one: nothing copied")
     if results["quick_mode"] or headline["accuracy"] < TARGETS["accuracy"] or headline["position"] >= TARGETS["position"]:
         sys.exit(f"the run missed the targets {TARGETS} (or ran in quick mode): nothing copied")
     return results

@@ -178,3 +178,21 @@ def test_free_memory_without_glibc(monkeypatch):
 
     monkeypatch.setattr(profiling.ctypes, "CDLL", no_libc)
     assert profiling.free_memory() is None
+
+
+def test_projected_cost_prints_and_returns_the_projection(capsys):
+    from utils import projected_cost
+
+    assert projected_cost("the guidance sweep", 40, 2.5) == 100.0
+    out = capsys.readouterr().out
+    assert "the guidance sweep: 40 calls x 2.50 s" in out and "about 1.7 minutes" in out
+    assert projected_cost("a short one", 3, 4.0) == 12.0
+    assert "about 12 seconds" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("calls, seconds", [(-1, 1.0), (2.5, 1.0), (True, 1.0), (3, -0.1), (3, float("nan")), (3, "2 s")])
+def test_projected_cost_rejects_bad_input(calls, seconds):
+    from utils import projected_cost
+
+    with pytest.raises(ValueError, match="calls must|seconds_per_call must"):
+        projected_cost("x", calls, seconds)

@@ -9,7 +9,7 @@
 - ``utils.audio``: ``check_sample_rate``, ``load_audio``, ``check_mono``, ``to_mono_numpy``, ``resample``, ``play_audio``,
   ``save_wav``, ``plot_waveform``.
 - ``utils.profiling``: ``Measurement``, ``measure``, ``process_peak_memory_bytes``, ``format_bytes``, ``model_size_bytes``,
-  ``free_memory``.
+  ``free_memory``, ``projected_cost``.
 - ``utils.files``: ``COURSE_ROOT``, ``course_path`` (files that ship with the course, e.g. trained models).
 - ``utils.digits``: ``mnist_to_tensors``, ``DigitClassifier``, ``frechet_distance`` (judging generated MNIST digits).
 - ``utils.images``: ``image_size``, ``check_image_and_mask`` (pictures and inpainting masks, with clear errors).
@@ -24,7 +24,8 @@ from .device import DEVICE_ENV_VAR, DTYPE_ENV_VAR, describe_device, get_device, 
 from .display import plot_bars, plot_curves, show_images, to_numpy_image, to_pil
 from .files import COURSE_ROOT, course_path
 from .images import check_image_and_mask, image_size
-from .profiling import Measurement, format_bytes, free_memory, measure, model_size_bytes, process_peak_memory_bytes
+from .profiling import (Measurement, format_bytes, free_memory, measure, model_size_bytes, process_peak_memory_bytes,
+                        projected_cost)
 from .seed import make_generator, set_seed
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "format_bytes",
     "model_size_bytes",
     "free_memory",
+    "projected_cost",
     "COURSE_ROOT",
     "course_path",
     "DigitClassifier",

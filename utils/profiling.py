@@ -172,3 +172,20 @@ def free_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):   # a C library other than glibc (musl, say): nothing to ask
             pass
+
+
+def projected_cost(section: str, calls: int, seconds_per_call: float) -> float:
+    """Print what a long section will cost before it runs, projected from one measured call.
+
+    ``calls`` is how many calls of the measured kind (a UNet step, one generated picture...) the section
+    makes, ``seconds_per_call`` what one took on this machine. Returns the projected seconds, so a notebook
+    can also report how close the projection came.
+    """
+    if isinstance(calls, bool) or not isinstance(calls, numbers.Integral) or calls < 0:
+        raise ValueError(f"calls must be a whole number of calls, 0 or more; got {calls!r}.")
+    if isinstance(seconds_per_call, bool) or not isinstance(seconds_per_call, numbers.Real) or not seconds_per_call >= 0:
+        raise ValueError(f"seconds_per_call must be a measured time in seconds, 0 or more; got {seconds_per_call!r}.")
+    seconds = calls * float(seconds_per_call)
+    when = f"{seconds / 60:.1f} minutes" if seconds >= 90 else f"{seconds:.0f} seconds"
+    print(f"{section}: {calls} calls x {seconds_per_call:.2f} s (measured here) = about {when}")
+    return seconds
