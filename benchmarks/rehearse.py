@@ -99,10 +99,11 @@ def is_sizes_cell(source: str) -> bool:
 
 
 def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None, overrides: list[str] = (),
-             chapter_limit: float | None = None) -> dict:
+             chapter_limit: float | None = None, on_cell=None) -> dict:
     """Run one notebook cell by cell; return its report. `overrides` ("NAME=VALUE") run right after the
     sizes cell, as a learner would edit it (e.g. chapter 5's TRAIN_OWN_MODEL=False). After `chapter_limit`
-    seconds no further cell starts: the report then covers the cells that ran (status "stopped ...")."""
+    seconds no further cell starts: the report then covers the cells that ran (status "stopped ..."). `on_cell`,
+    if given, gets the cells measured so far after each one (so a run that is killed still leaves them)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -139,6 +140,8 @@ def rehearse(path: Path, timeout: int, cuda: bool, hf_home: Path | None = None, 
                     row["cuda_peak_bytes"] = next((int(l.split()[1]) for l in text.splitlines()
                                                    if l.startswith("REHEARSAL-CUDA")), None)
                 cells.append(row)
+                if on_cell is not None:
+                    on_cell(cells)
                 if status != "ok":
                     break
                 if chapter_limit is not None and time.perf_counter() - t_start > chapter_limit:
@@ -225,8 +228,13 @@ def main(argv: list[str] | None = None) -> int:
           f"(RAM budget {budget / GB:.0f} GB)")
     failed = False
     for path in paths:
+        def save_partial(cells, name=path.name):
+            partial = {**report, "chapters": report["chapters"] + [{"notebook": name, "status": "running", "cells": cells}]}
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(partial, indent=1))
+
         result = rehearse(path, args.timeout, cuda=args.device.startswith("cuda"), hf_home=hf_home, overrides=args.set,
-                          chapter_limit=args.chapter_limit)
+                          chapter_limit=args.chapter_limit, on_cell=save_partial)
         report["chapters"].append(result)
         gpu = f"{result['cuda_peak_bytes'] / GB:6.2f} GB" if result["cuda_peak_bytes"] is not None else f"{'-':>9s}"
         over = "" if result["peak_rss_bytes"] <= budget else "  OVER the RAM budget"

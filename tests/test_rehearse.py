@@ -24,8 +24,11 @@ def notebook(tmp_path):
 
 def test_overrides_assertions_and_errors(notebook):
     """Overrides run after the sizes cell; an AssertionError is recorded and the chapter goes on; any other
-    error stops it."""
-    report = rehearse.rehearse(notebook, timeout=60, cuda=False, overrides=["TRAIN = False", "STEPS = 7"])
+    error stops it; the cells measured so far are handed out after each cell."""
+    seen = []
+    report = rehearse.rehearse(notebook, timeout=60, cuda=False, overrides=["TRAIN = False", "STEPS = 7"],
+                               on_cell=lambda cells: seen.append(len(cells)))
+    assert seen == [1, 2, 3, 4, 5]
     assert [c["cell"] for c in report["assertions"]] == [2]
     assert report["assertions"][0]["outcome"].startswith("AssertionError")
     assert report["status"].startswith("FAILED in cell 4: RuntimeError"), report["status"]
